@@ -1,0 +1,70 @@
+"""Survey app factory: defaults -> SURVEY_* environment -> overrides, then register_* calls."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config as app_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(app_config.DEFAULTS)
+    app.config.update(app_config.from_environment())
+    app.config.update(overrides or {})
+    app_config.check(app.config)
+    register_extensions(app)
+    register_store(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import csrf
+
+    csrf.init_app(app)
+
+
+def register_store(app: Flask) -> None:
+    from .store import Store
+
+    app.extensions["survey_store"] = Store(
+        app.config["TABLE_NAME"], app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"]
+    )
+
+
+def register_i18n(app: Flask) -> None:
+    from .i18n import install
+
+    install(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web.answer import bp as answer_bp
+    from .web.auth import bp as auth_bp
+    from .web.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(answer_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from .web.errors import install
+
+    install(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .web.headers import install
+
+    install(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,65 @@
+"""Defaults and typed SURVEY_* environment parsing; production never runs on a default secret."""
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    "ENV": "production",
+    "SECRET_KEY": None,
+    "TABLE_NAME": "survey-app",
+    "AWS_REGION": "ap-southeast-3",
+    "DYNAMODB_ENDPOINT": None,
+    "TIMEZONE": "Asia/Jakarta",
+    "LINK_LIFETIME_DAYS": 30,
+    "DASHBOARD_DAYS": 90,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "WTF_CSRF_TIME_LIMIT": 24 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+}
+DEV_ENVS = ("dev", "test")
+PREFIX = "SURVEY_"
+
+
+class ConfigError(RuntimeError):
+    """Start-up refused: a required setting is missing or malformed."""
+
+
+def from_environment(environ=os.environ) -> dict:
+    """SURVEY_<NAME> overrides DEFAULTS[NAME], parsed to the default's type."""
+    values = {}
+    for name, default in DEFAULTS.items():
+        raw = environ.get(PREFIX + name)
+        if raw is None:
+            continue
+        values[name] = _parse(name, raw, default)
+    if "DYNAMODB_ENDPOINT" not in values and environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        values["DYNAMODB_ENDPOINT"] = environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    return values
+
+
+def _parse(name: str, raw: str, default):
+    if isinstance(default, bool):
+        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise ConfigError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def check(config) -> None:
+    """:raises ConfigError: outside dev/test, a missing SECRET_KEY stops start-up (one key for all Lambdas)."""
+    if config.get("ENV") not in DEV_ENVS and not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SURVEY_SECRET_KEY is not set. Set one long random value shared by every instance "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if config.get("ENV") in DEV_ENVS and not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = "dev-only-not-secret"
+    if config.get("ENV") in DEV_ENVS:
+        config["SESSION_COOKIE_SECURE"] = False

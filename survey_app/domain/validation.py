@@ -1,0 +1,57 @@
+"""Survey definition rules, checked before anything is saved so an owner sees every problem at once."""
+from __future__ import annotations
+
+import re
+
+from .models import CHOICE_TYPES, LANGUAGES, NPS, QUESTION_TYPES, DefinitionError, Survey
+
+ID_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
+MAX_QUESTIONS = 30
+MAX_LABEL = 500
+MAX_OPTIONS = 20
+
+
+def validate_survey(survey: Survey) -> None:
+    """:raises DefinitionError: listing every rule the definition breaks."""
+    errors: list[str] = []
+    if not (survey.title.en.strip() or survey.title.id.strip()):
+        errors.append("The survey needs a title in at least one language.")
+    if survey.default_language not in LANGUAGES:
+        errors.append(f"Default language must be one of {', '.join(LANGUAGES)}.")
+    if not survey.questions:
+        errors.append("The survey needs at least one question.")
+    if len(survey.questions) > MAX_QUESTIONS:
+        errors.append(f"At most {MAX_QUESTIONS} questions.")
+    if sum(q.type == NPS for q in survey.questions) > 1:
+        errors.append("Only one NPS (0-10) question per survey.")
+    seen: set[str] = set()
+    for number, question in enumerate(survey.questions, start=1):
+        where = f"Question {number}"
+        if not ID_PATTERN.match(question.id):
+            errors.append(f"{where}: id must be 1-40 lowercase letters, digits or _.")
+        elif question.id in seen:
+            errors.append(f"{where}: id '{question.id}' is used twice.")
+        seen.add(question.id)
+        if question.type not in QUESTION_TYPES:
+            errors.append(f"{where}: unknown type '{question.type}'.")
+        if not (question.label.en.strip() or question.label.id.strip()):
+            errors.append(f"{where}: needs a label.")
+        if max(len(question.label.en), len(question.label.id)) > MAX_LABEL:
+            errors.append(f"{where}: labels are limited to {MAX_LABEL} characters.")
+        errors.extend(_option_errors(where, question))
+    if errors:
+        raise DefinitionError(errors)
+
+
+def _option_errors(where, question) -> list[str]:
+    if question.type not in CHOICE_TYPES:
+        return [f"{where}: only choice questions have options."] if question.options else []
+    values = [o.value for o in question.options]
+    errors = []
+    if not 2 <= len(values) <= MAX_OPTIONS:
+        errors.append(f"{where}: a choice question needs 2 to {MAX_OPTIONS} options.")
+    if len(set(values)) != len(values):
+        errors.append(f"{where}: two options have the same value.")
+    if any(not ID_PATTERN.match(v) for v in values):
+        errors.append(f"{where}: option values must be 1-40 lowercase letters, digits or _.")
+    return errors

@@ -1,0 +1,44 @@
+"""Indonesian and English UI text from small JSON catalogs; no compile step, nothing heavy on the answer path."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, g, request, session
+
+from .domain.models import LANGUAGES
+
+CATALOG_DIR = Path(__file__).parent / "translations"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def translate(key: str, lang: str | None = None, **values) -> str:
+    """The message in `lang` (default: the request's), falling back to English, then to the key itself."""
+    lang = lang or getattr(g, "lang", "en")
+    text = catalog(lang).get(key) or catalog("en").get(key) or key
+    return text.format(**values) if values else text
+
+
+def choose_language(*preferences: str | None, default: str = "id") -> str:
+    """The first supported language among explicit choices, then Accept-Language, then the default."""
+    for preference in preferences:
+        if preference in LANGUAGES:
+            return preference
+    best = request.accept_languages.best_match(LANGUAGES) if request else None
+    return best or default
+
+
+def owner_language() -> str:
+    """Owner pages: ?lang= sticks in the session; otherwise the browser's preference."""
+    if request.args.get("lang") in LANGUAGES:
+        session["lang"] = request.args["lang"]
+    return choose_language(session.get("lang"), default="en")
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.globals.update(_=translate, LANGUAGES=LANGUAGES)

@@ -1,0 +1,89 @@
+"""One WTForms form class per survey and language, built from the survey's questions."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...domain.models import CHOICE_TYPES, LONG_TEXT, MULTI, RATING_SCALES, SHORT_TEXT, Question, Survey
+from ...i18n import translate
+
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 2000
+SUBMISSION_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.id}"
+
+
+def new_submission_id() -> str:
+    return secrets.token_hex(16)
+
+
+class _AllOf:
+    """Every checked box must be one of the offered options."""
+
+    def __init__(self, values, message):
+        self.values, self.message = set(values), message
+
+    def __call__(self, form, field):
+        if any(v not in self.values for v in field.data or []):
+            raise ValidationError(self.message)
+
+
+def _field_for(question: Question, lang: str):
+    label = question.label.get(lang)
+    presence = InputRequired(translate("field_required", lang)) if question.required else Optional()
+    invalid = translate("invalid_choice", lang)
+    if question.type in RATING_SCALES:
+        low, high = RATING_SCALES[question.type]
+        values = [str(v) for v in range(low, high + 1)]
+        return RadioField(label, choices=[(v, v) for v in values], validate_choice=False,
+                          validators=[presence, AnyOf(values, message=invalid)])
+    if question.type in CHOICE_TYPES:
+        choices = [(o.value, o.label.get(lang)) for o in question.options]
+        values = [o.value for o in question.options]
+        if question.type == MULTI:
+            return SelectMultipleField(label, choices=choices, validate_choice=False,
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                       validators=[presence, _AllOf(values, invalid)])
+        return RadioField(label, choices=choices, validate_choice=False,
+                          validators=[presence, AnyOf(values, message=invalid)])
+    limit = SHORT_TEXT_MAX if question.type == SHORT_TEXT else LONG_TEXT_MAX
+    field_class = TextAreaField if question.type == LONG_TEXT else StringField
+    return field_class(label, validators=[presence, Length(max=limit, message=translate("too_long", lang, limit=limit))],
+                       render_kw={"maxlength": limit})
+
+
+class AnswerFormBase(FlaskForm):
+    submission = HiddenField()
+
+    def submission_id(self) -> str:
+        """The id the page was rendered with, so a resent POST is recognised as the same submission."""
+        value = self.submission.data or ""
+        return value if SUBMISSION_PATTERN.match(value) else new_submission_id()
+
+
+def answer_form(survey: Survey, lang: str, **kwargs) -> AnswerFormBase:
+    form_class = type("AnswerForm", (AnswerFormBase,), {
+        field_name(q): _field_for(q, lang) for q in survey.questions
+    })
+    return form_class(**kwargs)
+
+
+def answers_of(form: AnswerFormBase, survey: Survey) -> dict[str, object]:
+    """Validated form data as stored answers: ratings as int, choices as values, text stripped."""
+    answers: dict[str, object] = {}
+    for question in survey.questions:
+        value = form[field_name(question)].data
+        if question.type in RATING_SCALES:
+            value = int(value) if value not in (None, "") else None
+        elif isinstance(value, str):
+            value = value.strip()
+        answers[question.id] = value
+    return answers

@@ -1,0 +1,66 @@
+"""Session login for owners; `require_owner` guards every owner blueprint."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+
+from ...i18n import owner_language
+from ...services import authenticate
+from .. import current_store, public
+from . import bp
+from .forms import LoginForm, LogoutForm
+
+
+def require_owner():
+    """before_request hook: anonymous visitors go to the login page, unless the view is marked public."""
+    g.lang = owner_language()
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "is_public", False):
+        return None
+    if not session.get("owner"):
+        return redirect(url_for("auth.login", next=request.full_path))
+    g.owner = session["owner"]
+    g.logout_form = LogoutForm()
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: no open redirect through ?next=."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.surveys")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    g.lang = owner_language()
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        owner = authenticate(current_store(), form.email.data, form.password.data)
+        if owner:
+            session.clear()
+            session["owner"] = owner.email
+            session["role"] = owner.role
+            return redirect(_safe_next(request.args.get("next")))
+        failed = True
+    status = 401 if failed else (400 if form.errors else 200)
+    return render_template("auth/login.html", form=form, failed=failed), status
+
+
+@bp.post("/logout")
+def logout():
+    if LogoutForm().validate_on_submit():
+        session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@public
+def home():
+    return redirect(url_for("dashboard.surveys"))
+
+
+bp.before_request(require_owner)

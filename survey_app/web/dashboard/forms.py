@@ -1,0 +1,102 @@
+"""Owner forms: new survey, survey editor (questions as a FieldList), personal link."""
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
+
+from ...domain.models import QUESTION_TYPES, Option, Question, Survey, Text
+from ...domain.templates import TEMPLATES
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,19}$")
+LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
+
+
+class NewSurveyForm(FlaskForm):
+    template = SelectField(choices=[(key, t["name"].en) for key, t in TEMPLATES.items()])
+    default_language = SelectField(choices=LANGUAGE_CHOICES)
+
+
+class QuestionForm(Form):
+    """One question row; a blank row at the end lets an owner add a question without JavaScript."""
+
+    id = StringField(validators=[Optional(), Length(max=40)])
+    type = SelectField(choices=[(t, t) for t in QUESTION_TYPES])
+    label_en = StringField(validators=[Length(max=500)])
+    label_id = StringField(validators=[Length(max=500)])
+    required = BooleanField()
+    options = TextAreaField(validators=[Length(max=4000)])
+    remove = BooleanField()
+
+    def is_blank(self) -> bool:
+        return not (self.id.data or self.label_en.data or self.label_id.data)
+
+    def to_question(self) -> Question:
+        return Question(
+            id=(self.id.data or "").strip(), type=self.type.data,
+            label=Text((self.label_en.data or "").strip(), (self.label_id.data or "").strip()),
+            required=bool(self.required.data), options=tuple(parse_options(self.options.data or "")),
+        )
+
+
+def parse_options(text: str) -> list[Option]:
+    """'value | English | Indonesian' per line; missing labels fall back to the value."""
+    options = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if not parts[0]:
+            continue
+        en = parts[1] if len(parts) > 1 and parts[1] else parts[0]
+        id_ = parts[2] if len(parts) > 2 and parts[2] else en
+        options.append(Option(parts[0], Text(en, id_)))
+    return options
+
+
+def format_options(options) -> str:
+    return "\n".join(f"{o.value} | {o.label.en} | {o.label.id}" for o in options)
+
+
+class SurveyEditForm(FlaskForm):
+    title_en = StringField(validators=[Length(max=200)])
+    title_id = StringField(validators=[Length(max=200)])
+    intro_en = TextAreaField(validators=[Length(max=1000)])
+    intro_id = TextAreaField(validators=[Length(max=1000)])
+    default_language = SelectField(choices=LANGUAGE_CHOICES)
+    questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=31)
+
+    @classmethod
+    def for_survey(cls, survey: Survey) -> "SurveyEditForm":
+        rows = [{
+            "id": q.id, "type": q.type, "label_en": q.label.en, "label_id": q.label.id,
+            "required": q.required, "options": format_options(q.options),
+        } for q in survey.questions] + [{}]
+        return cls(data={
+            "title_en": survey.title.en, "title_id": survey.title.id, "intro_en": survey.intro.en,
+            "intro_id": survey.intro.id, "default_language": survey.default_language, "questions": rows,
+        })
+
+    def apply_to(self, survey: Survey) -> Survey:
+        questions = tuple(row.form.to_question() for row in self.questions
+                          if not row.form.remove.data and not row.form.is_blank())
+        return Survey(
+            id=survey.id, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
+            intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=questions,
+            default_language=self.default_language.data, created_at=survey.created_at,
+        )
+
+
+class PersonalLinkForm(FlaskForm):
+    customer_name = StringField(validators=[Optional(), Length(max=100)])
+    contact = StringField(validators=[Optional(), Length(max=254)])
+    order_ref = StringField(validators=[Optional(), Length(max=100)])
+    product = StringField(validators=[Optional(), Length(max=100)])
+    store = StringField(validators=[Optional(), Length(max=100)])
+    language = SelectField(choices=[("", "—")] + LANGUAGE_CHOICES, validators=[Optional()])
+
+    def validate_contact(self, field):
+        value = (field.data or "").strip()
+        if value and not (EMAIL.match(value) or PHONE.match(value)):
+            raise ValidationError("Use a phone number (digits, may start with +) or an e-mail address.")

@@ -1,0 +1,112 @@
+"""Owner views: parse, call one service, render."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from ...domain.metrics import FEW_RESPONSES, rating
+from ...domain.models import RATING_SCALES, DefinitionError, Survey
+from ...errors import NotFound
+from ...services import create_invitation, save_survey, survey_from_template, survey_summary, utcnow, whatsapp_share_link
+from .. import current_store, public
+from ..answer.forms import answer_form, field_name
+from . import bp
+from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm
+
+
+def _survey(survey_id: str) -> Survey:
+    try:
+        return current_store().get_survey(survey_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+def surveys():
+    return render_template("dashboard/surveys.html", surveys=current_store().list_surveys(), form=NewSurveyForm())
+
+
+@bp.post("/surveys")
+def create_survey():
+    form = NewSurveyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    survey = save_survey(current_store(), survey_from_template(form.template.data, utcnow(), form.default_language.data))
+    return redirect(url_for(".edit_survey", survey_id=survey.id))
+
+
+@bp.route("/surveys/<survey_id>/edit", methods=["GET", "POST"])
+def edit_survey(survey_id: str):
+    survey = _survey(survey_id)
+    form = SurveyEditForm() if request.method == "POST" else SurveyEditForm.for_survey(survey)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            save_survey(current_store(), form.apply_to(survey))
+        except DefinitionError as error:
+            problems = error.errors
+        else:
+            flash("saved")
+            return redirect(url_for(".edit_survey", survey_id=survey_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems), status
+
+
+@bp.get("/surveys/<survey_id>/preview")
+def preview_survey(survey_id: str):
+    survey = _survey(survey_id)
+    g.lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else survey.default_language
+    return render_template("answer/form.html", survey=survey, invitation=None, form=answer_form(survey, g.lang),
+                           field_name=field_name, notice=None, preview=True)
+
+
+@bp.route("/surveys/<survey_id>/links", methods=["GET", "POST"])
+def links(survey_id: str):
+    survey = _survey(survey_id)
+    form = PersonalLinkForm()
+    created = None
+    if form.validate_on_submit():
+        invitation = create_invitation(
+            current_store(), survey, customer_name=form.customer_name.data or "", contact=form.contact.data or "",
+            order_ref=form.order_ref.data or "", language=form.language.data or "",
+            properties={"product": form.product.data or "", "store": form.store.data or ""},
+            lifetime_days=current_app.config["LINK_LIFETIME_DAYS"],
+        )
+        link = url_for("answer.personal", token=invitation.token, _external=True)
+        lang = invitation.language or survey.default_language
+        created = {"link": link, "whatsapp": whatsapp_share_link(invitation, survey, link, lang)}
+    status = 400 if request.method == "POST" and form.errors else 200
+    open_url = url_for("answer.open_link", survey_id=survey.id, _external=True)
+    return render_template("dashboard/links.html", survey=survey, form=form, created=created,
+                           open_url=open_url), status
+
+
+@bp.get("/surveys/<survey_id>")
+def dashboard(survey_id: str):
+    from ... import charts  # plotly is imported here, never on customer pages
+
+    survey = _survey(survey_id)
+    summary = survey_summary(current_store(), survey, days=current_app.config["DASHBOARD_DAYS"],
+                             tz_name=current_app.config["TIMEZONE"])
+    rating_rows = [(q, rating(summary.totals, q.id, q.type)) for q in survey.questions
+                   if q.type in RATING_SCALES and q.type != "nps"]
+    figures = {"distribution": charts.distribution(summary), "trend": charts.trend(summary),
+               "ratings": charts.ratings(summary, g.lang)}
+    return render_template("dashboard/dashboard.html", summary=summary, figures=figures, rating_rows=rating_rows,
+                           few=FEW_RESPONSES, days=current_app.config["DASHBOARD_DAYS"])
+
+
+@cache
+def _plotly_js_path() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@bp.get("/assets/plotly.min.js")
+@public
+def plotly_js():
+    """plotly.js served by the app itself so dashboards work offline; long-cached."""
+    return send_file(_plotly_js_path(), mimetype="text/javascript", max_age=7 * 24 * 3600)

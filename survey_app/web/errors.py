@@ -1,0 +1,36 @@
+"""Friendly error pages in the visitor's language: a clear 4xx for bad input, never a bare 500."""
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import StoreUnavailable
+from ..i18n import choose_language
+
+TITLES = {404: "not_found_title", 410: "expired_title", 413: "too_large_title"}
+BODIES = {404: "not_found_body", 410: "expired_body", 413: "too_large_body"}
+
+
+def render_error(status: int, title_key: str, body_key: str):
+    if not hasattr(g, "lang"):
+        g.lang = choose_language(request.args.get("lang"), default="id")
+    return render_template("error.html", title_key=title_key, body_key=body_key), status
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if status >= 500:
+            return render_error(status, "error_title", "error_body")
+        return render_error(status, TITLES.get(status, "bad_request_title"), BODIES.get(status, "error_body"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "bad_request_title", "session_expired")
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable):
+        app.logger.error("store unavailable: %s", error)
+        return render_error(503, "error_title", "store_unavailable")
