@@ -5,7 +5,7 @@ import re
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,10 +43,10 @@ def _field_for(question: Question, lang: str):
     if question.type in RATING_SCALES:
         low, high = RATING_SCALES[question.type]
         values = [str(v) for v in range(low, high + 1)]
-        return RadioField(label, choices=[(v, v) for v in values], validate_choice=False,
+        return RadioField(label, choices=[SelectChoice(v, v) for v in values], validate_choice=False,
                           validators=[presence, AnyOf(values, message=invalid)])
     if question.type in CHOICE_TYPES:
-        choices = [(o.value, o.label.get(lang)) for o in question.options]
+        choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.options]
         values = [o.value for o in question.options]
         if question.type == MULTI:
             return SelectMultipleField(label, choices=choices, validate_choice=False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ...domain.models import QUESTION_TYPES, Option, Question, Survey, Text
@@ -12,11 +12,11 @@ from ...domain.templates import TEMPLATES
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,19}$")
-LANGUAGE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
 class NewSurveyForm(FlaskForm):
-    template = SelectField(choices=[(key, t["name"].en) for key, t in TEMPLATES.items()])
+    template = SelectField(choices=[SelectChoice(key, t["name"].en) for key, t in TEMPLATES.items()])
     default_language = SelectField(choices=LANGUAGE_CHOICES)
 
 
@@ -24,7 +24,7 @@ class QuestionForm(Form):
     """One question row; a blank row at the end lets an owner add a question without JavaScript."""
 
     id = StringField(validators=[Optional(), Length(max=40)])
-    type = SelectField(choices=[(t, t) for t in QUESTION_TYPES])
+    type = SelectField(choices=[SelectChoice(t, t) for t in QUESTION_TYPES])
     label_en = StringField(validators=[Length(max=500)])
     label_id = StringField(validators=[Length(max=500)])
     required = BooleanField()
@@ -94,7 +94,7 @@ class PersonalLinkForm(FlaskForm):
     order_ref = StringField(validators=[Optional(), Length(max=100)])
     product = StringField(validators=[Optional(), Length(max=100)])
     store = StringField(validators=[Optional(), Length(max=100)])
-    language = SelectField(choices=[("", "—")] + LANGUAGE_CHOICES, validators=[Optional()])
+    language = SelectField(choices=[SelectChoice("", "—")] + LANGUAGE_CHOICES, validators=[Optional()])
 
     def validate_contact(self, field):
         value = (field.data or "").strip()

@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is a helper target.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test test-deps install-demo install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[demo]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install-demo: $(VENV)/.demo-installed
+install-test: $(VENV)/.test-installed
+
+## Serve the app on http://127.0.0.1:5000 on an embedded (moto) DynamoDB, seeded with demo data.
+demo: install-demo
+	$(BIN)/survey-app demo --port 5000
+
+## Install what the tests need (Python packages, Chromium, DynamoDB Local) and run the whole suite.
+test: install-test test-deps
+	$(BIN)/python -m pytest
+
+test-deps:
+	bash scripts/test-deps.sh
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

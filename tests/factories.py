@@ -1,0 +1,48 @@
+"""Factories for surveys, invitations and answer-form posts."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from survey_app.domain.models import MULTI, SHORT_TEXT, Option, Question, Survey, Text
+from survey_app.services import create_invitation, save_survey, survey_from_template
+
+SUBMISSION_PATTERN = re.compile(r'name="submission" type="hidden" value="([0-9a-f]+)"')
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def make_survey(store, template="post_purchase_nps", default_language="en", extra_questions=()) -> Survey:
+    survey = survey_from_template(template, datetime.now(timezone.utc), default_language)
+    if extra_questions:
+        survey = Survey(id=survey.id, title=survey.title, intro=survey.intro,
+                        questions=survey.questions + tuple(extra_questions), default_language=default_language,
+                        created_at=survey.created_at)
+    return save_survey(store, survey)
+
+
+def every_type_survey(store) -> Survey:
+    """The post-purchase template plus a multi-choice and a short-text question: every question type."""
+    return make_survey(store, extra_questions=(
+        Question("liked", MULTI, Text("What did you like?", "Apa yang Anda sukai?"),
+                 options=(Option("price", Text("Price", "Harga")), Option("speed", Text("Speed", "Kecepatan")))),
+        Question("city", SHORT_TEXT, Text("Your city", "Kota Anda")),
+    ))
+
+
+def make_invitation(store, survey, expired=False, **kwargs):
+    now = datetime.now(timezone.utc) - (timedelta(days=40) if expired else timedelta(0))
+    defaults = {"customer_name": "Budi", "contact": "081234567890", "order_ref": "INV-1",
+                "properties": {"product": "Kopi", "store": "Bandung"}}
+    return create_invitation(store, survey, now=now, **(defaults | kwargs))
+
+
+def answer_page(client, url):
+    """GET the answer page and return (page text, hidden fields a browser would post back)."""
+    page = client.get(url)
+    text = page.get_data(as_text=True)
+    hidden = {}
+    if (csrf := CSRF_PATTERN.search(text)):
+        hidden["csrf_token"] = csrf.group(1)
+    if (submission := SUBMISSION_PATTERN.search(text)):
+        hidden["submission"] = submission.group(1)
+    return page, hidden
