@@ -12,6 +12,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(app_config.from_environment())
     app.config.update(overrides or {})
     app_config.check(app.config)
+    register_access_control(app)
     register_extensions(app)
     register_store(app)
     register_i18n(app)
@@ -20,6 +21,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def register_access_control(app: Flask) -> None:
+    from .web.access import install
+
+    install(app)
 
 
 def register_extensions(app: Flask) -> None:

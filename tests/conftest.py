@@ -133,6 +133,9 @@ class OwnerActions:
 
     def login(self, email=OWNER_EMAIL, password=OWNER_PASSWORD, role="admin"):
         create_owner(self._store, email, password, role)
+        return self.attempt(email, password)
+
+    def attempt(self, email, password):
         token = csrf_token(self._client, "/login")
         return self._client.post("/login", data={"csrf_token": token, "email": email, "password": password})
 

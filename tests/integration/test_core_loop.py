@@ -2,6 +2,7 @@
 import re
 
 from survey_app.domain.metrics import nps
+from survey_app.web.answer.forms import new_submission_id
 from tests.factories import answer_page, every_type_survey, make_invitation, make_survey
 
 
@@ -39,7 +40,7 @@ def test_second_submit_of_same_link_is_counted_once(client, store, owner):
 
     again = client.get(f"/s/{invitation.token}")
     assert "Already answered" in again.get_data(as_text=True)
-    other = dict(first, submission="f" * 32)
+    other = dict(first, submission=new_submission_id())
     second = client.post(f"/s/{invitation.token}", data=other | {"q_nps": "0"})
     assert second.status_code == 409 and "Already answered" in second.get_data(as_text=True)
 

@@ -3,26 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 
 from ...i18n import owner_language
 from ...services import authenticate
 from .. import current_store, public
 from . import bp
 from .forms import LoginForm, LogoutForm
-
-
-def require_owner():
-    """before_request hook: anonymous visitors go to the login page, unless the view is marked public."""
-    g.lang = owner_language()
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "is_public", False):
-        return None
-    if not session.get("owner"):
-        return redirect(url_for("auth.login", next=request.full_path))
-    g.owner = session["owner"]
-    g.logout_form = LogoutForm()
-    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,7 +39,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    if LogoutForm().validate_on_submit():
+    if LogoutForm().validate_on_submit():  # CSRF-checked: a cross-site POST cannot log an owner out
         session.clear()
     return redirect(url_for("auth.login"))
 
@@ -62,5 +49,3 @@ def logout():
 def home():
     return redirect(url_for("dashboard.surveys"))
 
-
-bp.before_request(require_owner)

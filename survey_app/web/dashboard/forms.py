@@ -100,3 +100,16 @@ class PersonalLinkForm(FlaskForm):
         value = (field.data or "").strip()
         if value and not (EMAIL.match(value) or PHONE.match(value)):
             raise ValidationError("Use a phone number (digits, may start with +) or an e-mail address.")
+
+
+def error_lines(errors, prefix: str = ""):
+    """WTForms' nested errors (FieldList of FormField) as readable lines: 'questions #5 type: Not a valid choice.'"""
+    if isinstance(errors, dict):
+        for name, nested in errors.items():
+            yield from error_lines(nested, f"{prefix}{name} ")
+    else:
+        for number, error in enumerate(errors, start=1):
+            if isinstance(error, (dict, list)):
+                yield from error_lines(error, f"{prefix}#{number} ")
+            else:
+                yield f"{prefix.strip()}: {error}"

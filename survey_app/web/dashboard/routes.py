@@ -13,7 +13,7 @@ from ...services import create_invitation, save_survey, survey_from_template, su
 from .. import current_store, public
 from ..answer.forms import answer_form, field_name
 from . import bp
-from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm
+from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm, error_lines
 
 
 def _survey(survey_id: str) -> Survey:
@@ -51,7 +51,8 @@ def edit_survey(survey_id: str):
             flash("saved")
             return redirect(url_for(".edit_survey", survey_id=survey_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems), status
+    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems,
+                           error_lines=error_lines), status
 
 
 @bp.get("/surveys/<survey_id>/preview")
@@ -80,7 +81,7 @@ def links(survey_id: str):
     status = 400 if request.method == "POST" and form.errors else 200
     open_url = url_for("answer.open_link", survey_id=survey.id, _external=True)
     return render_template("dashboard/links.html", survey=survey, form=form, created=created,
-                           open_url=open_url), status
+                           open_url=open_url, error_lines=error_lines), status
 
 
 @bp.get("/surveys/<survey_id>")

@@ -1,0 +1,37 @@
+"""CLI commands through Flask's test runner: init-db, create-owner, seed-demo."""
+from survey_app.domain.metrics import merge
+from survey_app.services import authenticate
+
+
+def test_init_db_reports_an_existing_table(runner, store):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0 and f"table {store.table_name}: already exists" in result.output
+
+
+def test_init_db_creates_a_missing_table(runner, app, store):
+    app.extensions["survey_store"].table_name = store.table_name + "-new"
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0 and "created" in result.output
+    assert app.extensions["survey_store"].list_surveys() == []
+
+
+def test_create_owner_then_login_works(runner, store):
+    result = runner.invoke(args=["create-owner", "Boss@Shop.test", "--password", "s3cret-pass", "--role", "viewer"])
+    assert result.exit_code == 0 and "boss@shop.test (viewer) saved" in result.output
+    assert authenticate(store, "boss@shop.test", "s3cret-pass").role == "viewer"
+
+
+def test_create_owner_refuses_a_short_password(runner):
+    result = runner.invoke(args=["create-owner", "a@b.test", "--password", "short"])
+    assert result.exit_code != 0 and "at least 8 characters" in result.output
+
+
+def test_seed_demo_fills_ninety_days_in_two_languages(runner, store):
+    result = runner.invoke(args=["seed-demo", "--responses", "120"])
+    assert result.exit_code == 0, result.output
+    (survey,) = store.list_surveys()
+    daily = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
+    assert merge(daily.values())["n"] == 120 and len(daily) > 30
+    languages = {r.language for r in store.iter_responses(survey.id)}
+    assert languages == {"id", "en"}
+    assert len(store.latest_comments(survey.id, 5)) == 5
