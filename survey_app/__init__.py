@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_store(app)
     register_i18n(app)
+    register_assets(app)
     register_blueprints(app)
     register_errors(app)
     register_security_headers(app)
@@ -45,6 +46,12 @@ def register_store(app: Flask) -> None:
 
 def register_i18n(app: Flask) -> None:
     from .i18n import install
+
+    install(app)
+
+
+def register_assets(app: Flask) -> None:
+    from .assets import install
 
     install(app)
 

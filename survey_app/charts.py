@@ -1,10 +1,12 @@
 """Summary -> Plotly figures as JSON. Imported lazily by dashboard views only: customers never pay for plotly."""
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from .domain import metrics
-from .domain.models import NPS, RATING_SCALES
+from .domain.metrics import TOP2_FLOOR
 from .services import Summary
 
 CATEGORY_COLOURS = {"detractor": "#d64545", "passive": "#e0b000", "promoter": "#2f9e44"}
@@ -41,24 +43,30 @@ def trend(summary: Summary) -> str:
         go.Scatter(x=weeks, y=scores, mode="lines+markers", line=dict(color="#0b63c5"),
                    customdata=[r.n for r in results], hovertemplate="%{x}: NPS %{y:.0f} (n=%{customdata})<extra></extra>"),
     ])
-    figure.update_layout(**LAYOUT, yaxis=dict(range=[-100, 100], title="NPS"))
+    figure.update_layout(**LAYOUT, yaxis=dict(range=[-110, 110], title="NPS", automargin=True),
+                         xaxis=dict(automargin=True))
     return _json(figure)
 
 
 def ratings(summary: Summary, lang: str) -> str | None:
-    """Mean per CSAT/CES question on a 0-100% of scale axis, so different scales compare."""
+    """Top-2-box share per CSAT/CES question: one 0-100% axis whatever each question's scale."""
     rows = []
     for question in summary.survey.questions:
-        if question.type in RATING_SCALES and question.type != NPS:
+        if question.type in TOP2_FLOOR:
             result = metrics.rating(summary.totals, question.id, question.type)
             if result.n:
-                low, high = RATING_SCALES[question.type]
-                rows.append((question.label.get(lang)[:40], result.mean, (result.mean - low) / (high - low) * 100))
+                rows.append((_wrapped(question.label.get(lang)), result.top2_pct))
     if not rows:
         return None
     figure = go.Figure(go.Bar(
-        y=[r[0] for r in rows], x=[r[2] for r in rows], orientation="h", marker_color="#0b63c5",
-        text=[f"{r[1]:.2f}" for r in rows], textposition="auto",
+        y=[r[0] for r in rows], x=[r[1] for r in rows], orientation="h", marker_color="#0b63c5",
+        text=[f"{r[1]:.0f}%" for r in rows], textposition="auto",
     ))
-    figure.update_layout(**(LAYOUT | dict(margin=dict(l=220, r=10, t=10, b=40))), xaxis=dict(range=[0, 100], title="%"))
+    figure.update_layout(**LAYOUT, xaxis=dict(range=[0, 100], title="top-2-box %"),
+                         yaxis=dict(autorange="reversed", automargin=True))
     return _json(figure)
+
+
+def _wrapped(label: str, width: int = 22) -> str:
+    """Whole labels on short lines: truncating made similar questions collapse into one bar."""
+    return "<br>".join(textwrap.wrap(label, width)[:4])

@@ -9,6 +9,7 @@ DEFAULTS = {
     "TABLE_NAME": "survey-app",
     "AWS_REGION": "ap-southeast-3",
     "DYNAMODB_ENDPOINT": None,
+    "STATIC_URL": "",
     "TIMEZONE": "Asia/Jakarta",
     "LINK_LIFETIME_DAYS": 30,
     "DASHBOARD_DAYS": 90,

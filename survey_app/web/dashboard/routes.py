@@ -1,16 +1,13 @@
 """Owner views: parse, call one service, render."""
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from ...domain.metrics import FEW_RESPONSES, rating
 from ...domain.models import RATING_SCALES, DefinitionError, Survey
 from ...errors import NotFound
 from ...services import create_invitation, save_survey, survey_from_template, survey_summary, utcnow, whatsapp_share_link
-from .. import current_store, public
+from .. import current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
 from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm, error_lines
@@ -97,17 +94,3 @@ def dashboard(survey_id: str):
                "ratings": charts.ratings(summary, g.lang)}
     return render_template("dashboard/dashboard.html", summary=summary, figures=figures, rating_rows=rating_rows,
                            few=FEW_RESPONSES, days=current_app.config["DASHBOARD_DAYS"])
-
-
-@cache
-def _plotly_js_path() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-@bp.get("/assets/plotly.min.js")
-@public
-def plotly_js():
-    """plotly.js served by the app itself so dashboards work offline; long-cached."""
-    return send_file(_plotly_js_path(), mimetype="text/javascript", max_age=7 * 24 * 3600)
