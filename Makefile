@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test test-deps install-demo install-test clean
+.PHONY: demo test test-deps install-demo install-test package site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,5 +32,13 @@ test: install-test test-deps
 test-deps:
 	bash scripts/test-deps.sh
 
+## Build the Lambda zip (dist/survey-app-lambda.zip) with zappa, from a lean runtime-only environment.
+package:
+	bash scripts/package.sh production
+
+## Build the static site for S3/CloudFront into site/dist, with content-hashed asset names.
+site: install-test
+	$(BIN)/python scripts/build_site.py
+
 clean:
-	rm -rf $(VENV) .cache .pytest_cache
+	rm -rf $(VENV) .cache .pytest_cache dist site/dist

@@ -11,6 +11,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(app_config.DEFAULTS)
     app.config.update(app_config.from_environment())
     app.config.update(overrides or {})
+    load_secrets(app)
     app_config.check(app.config)
     register_access_control(app)
     register_extensions(app)
@@ -22,6 +23,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def load_secrets(app: Flask) -> None:
+    """SECRET_KEY from SSM Parameter Store when SURVEY_SECRET_KEY_PARAMETER names one (production on Lambda)."""
+    if not app.config["SECRET_KEY"] and app.config["SECRET_KEY_PARAMETER"]:
+        from .parameters import read_secure_parameter
+
+        app.config["SECRET_KEY"] = read_secure_parameter(app.config["SECRET_KEY_PARAMETER"], app.config["AWS_REGION"])
 
 
 def register_access_control(app: Flask) -> None:

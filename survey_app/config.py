@@ -6,6 +6,7 @@ import os
 DEFAULTS = {
     "ENV": "production",
     "SECRET_KEY": None,
+    "SECRET_KEY_PARAMETER": "",
     "TABLE_NAME": "survey-app",
     "AWS_REGION": "ap-southeast-3",
     "DYNAMODB_ENDPOINT": None,

@@ -29,3 +29,25 @@ def test_production_cookies_are_secure_httponly_lax(monkeypatch):
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_secret_key_is_read_from_ssm_when_a_parameter_is_named(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("ssm", region_name="ap-southeast-3").put_parameter(
+            Name="/survey-app/test/secret-key", Value="from-ssm-" + "x" * 40, Type="SecureString")
+        monkeypatch.setenv("SURVEY_SECRET_KEY_PARAMETER", "/survey-app/test/secret-key")
+        monkeypatch.delenv("SURVEY_SECRET_KEY", raising=False)
+        assert create_app().config["SECRET_KEY"].startswith("from-ssm-")
+
+
+def test_a_missing_ssm_parameter_stops_start_up_with_its_name(monkeypatch):
+    from moto import mock_aws
+
+    with mock_aws():
+        monkeypatch.setenv("SURVEY_SECRET_KEY_PARAMETER", "/survey-app/test/missing")
+        monkeypatch.delenv("SURVEY_SECRET_KEY", raising=False)
+        with pytest.raises(ConfigError, match="/survey-app/test/missing"):
+            create_app()
