@@ -12,7 +12,6 @@ DEFAULTS = {
     "DYNAMODB_ENDPOINT": None,
     "STATIC_URL": "",
     "TIMEZONE": "Asia/Jakarta",
-    "LINK_LIFETIME_DAYS": 30,
     "DASHBOARD_DAYS": 90,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": 24 * 3600,

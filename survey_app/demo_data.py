@@ -81,12 +81,12 @@ def seed(store: Store, responses: int, *, tz_name: str, now: datetime | None = N
     ))
     import_history(store, survey, (_past_answer(rng, now) for _ in range(responses)), tz_name)
     fresh = [
-        create_invitation(store, survey, customer_name=name, contact=contact, order_ref=ref, language=lang,
+        create_invitation(store, survey, customer_name=name, phone=phone, email=email, order_ref=ref, language=lang,
                           properties={"product": product, "store": shop}, now=now)
-        for name, contact, ref, lang, product, shop in (
-            ("Budi", "081234567890", "INV-DEMO-1", "id", "Kopi Gayo 250g", "Jakarta Selatan"),
-            ("Sarah", "sarah@example.com", "INV-DEMO-2", "en", "Batik Tulis Solo", "Bandung"),
-            ("", "", "INV-DEMO-3", "", "Sambal Bawang 200ml", "Tokopedia"),
+        for name, phone, email, ref, lang, product, shop in (
+            ("Budi", "+6281234567890", "", "INV-DEMO-1", "id", "Kopi Gayo 250g", "Jakarta Selatan"),
+            ("Sarah", "", "sarah@example.com", "INV-DEMO-2", "en", "Batik Tulis Solo", "Bandung"),
+            ("", "", "", "INV-DEMO-3", "", "Sambal Bawang 200ml", "Tokopedia"),
         )
     ]
     return SeedResult(survey, fresh)

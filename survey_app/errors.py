@@ -11,3 +11,7 @@ class AlreadyAnswered(Exception):
 
 class StoreUnavailable(RuntimeError):
     """DynamoDB failed after retries; the caller must tell the user and keep their input."""
+
+
+class Duplicate(Exception):
+    """Something with this identity exists already (an order reference imported twice)."""

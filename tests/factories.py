@@ -31,7 +31,7 @@ def every_type_survey(store) -> Survey:
 
 def make_invitation(store, survey, expired=False, **kwargs):
     now = datetime.now(timezone.utc) - (timedelta(days=40) if expired else timedelta(0))
-    defaults = {"customer_name": "Budi", "contact": "081234567890", "order_ref": "INV-1",
+    defaults = {"customer_name": "Budi", "phone": "+6281234567890",
                 "properties": {"product": "Kopi", "store": "Bandung"}}
     return create_invitation(store, survey, now=now, **(defaults | kwargs))
 

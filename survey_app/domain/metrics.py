@@ -44,6 +44,11 @@ def response_counters(survey: Survey, answers: Mapping[str, object]) -> dict[str
     return counters
 
 
+def response_part(counters: Mapping[str, int]) -> Counter:
+    """The counters a recount of raw responses can reproduce (invitation events 'inv#...' are not)."""
+    return Counter({k: v for k, v in counters.items() if not k.startswith("inv#")})
+
+
 def merge(counter_dicts: Iterable[Mapping[str, int]]) -> Counter:
     total: Counter = Counter()
     for counters in counter_dicts:

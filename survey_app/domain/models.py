@@ -54,6 +54,24 @@ class Question:
         return RATING_SCALES.get(self.type)
 
 
+# Invitation states; every change is a conditional write (see store.transition).
+SCHEDULED, QUEUED, SENDING, SENT, FAILED, OPENED, ANSWERED, EXPIRED, OPTED_OUT, SKIPPED = (
+    "scheduled", "queued", "sending", "sent", "failed", "opened", "answered", "expired", "opted_out", "skipped")
+EMAIL_CHANNEL, WHATSAPP_CHANNEL, WA_LINK_CHANNEL, MANUAL_CHANNEL = "email", "whatsapp", "wa_link", "manual"
+CHANNELS = (EMAIL_CHANNEL, WHATSAPP_CHANNEL, WA_LINK_CHANNEL, MANUAL_CHANNEL)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When and how a survey's invitations go out."""
+
+    delay_days: int = 2
+    channels: tuple[str, ...] = (WHATSAPP_CHANNEL, EMAIL_CHANNEL)
+    link_days: int = 30
+    reminder_after_days: int = 3  # 0: no reminder
+    fatigue_days: int = 30
+
+
 @dataclass(frozen=True)
 class Survey:
     id: str
@@ -61,8 +79,8 @@ class Survey:
     intro: Text
     questions: tuple[Question, ...]
     default_language: str = "id"
-    open_token: str = ""
     created_at: str = ""
+    delivery: Delivery = field(default_factory=Delivery)
 
     @property
     def nps_question(self) -> Question | None:
@@ -77,16 +95,30 @@ class Invitation:
     token: str
     survey_id: str
     customer_name: str = ""
-    contact: str = ""
+    email: str = ""
+    phone: str = ""
     order_ref: str = ""
     language: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    channel: str = MANUAL_CHANNEL
+    state: str = SENT
     created_at: str = ""
+    send_at: str = ""
     expires_at: str = ""
+    sent_at: str = ""
+    opened_at: str = ""
     answered_at: str = ""
+    remind_at: str = ""
+    reminded_at: str = ""
+    failure: str = ""
+    attempts: int = 0
 
     def is_expired(self, now: datetime) -> bool:
         return bool(self.expires_at) and self.expires_at <= now.isoformat()
+
+    @property
+    def contact(self) -> str:
+        return self.phone or self.email
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 
 def test_environment_values_are_parsed_to_the_default_type():
-    values = from_environment({"SURVEY_LINK_LIFETIME_DAYS": "14", "SURVEY_SESSION_COOKIE_SECURE": "false",
+    values = from_environment({"SURVEY_DASHBOARD_DAYS": "14", "SURVEY_SESSION_COOKIE_SECURE": "false",
                                "SURVEY_TABLE_NAME": "shop", "AWS_ENDPOINT_URL_DYNAMODB": "http://localhost:8000"})
-    assert values == {"LINK_LIFETIME_DAYS": 14, "SESSION_COOKIE_SECURE": False, "TABLE_NAME": "shop",
+    assert values == {"DASHBOARD_DAYS": 14, "SESSION_COOKIE_SECURE": False, "TABLE_NAME": "shop",
                       "DYNAMODB_ENDPOINT": "http://localhost:8000"}
 
 
 def test_malformed_numbers_stop_start_up_with_the_variable_named():
-    with pytest.raises(ConfigError, match="SURVEY_LINK_LIFETIME_DAYS"):
-        from_environment({"SURVEY_LINK_LIFETIME_DAYS": "two weeks"})
+    with pytest.raises(ConfigError, match="SURVEY_DASHBOARD_DAYS"):
+        from_environment({"SURVEY_DASHBOARD_DAYS": "two weeks"})
 
 
 def test_production_cookies_are_secure_httponly_lax(monkeypatch):

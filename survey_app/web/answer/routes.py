@@ -14,7 +14,7 @@ from .forms import answer_form, answers_of, field_name, new_submission_id
 
 def _load_invitation(token: str) -> tuple[Survey, Invitation]:
     try:
-        return open_invitation(current_store(), token)
+        return open_invitation(current_store(), token, tz_name=current_app.config["TIMEZONE"])
     except NotFound:
         abort(404)
     except LinkExpired:

@@ -1,17 +1,14 @@
 """Owner forms: new survey, survey editor (questions as a FieldList), personal link."""
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ...domain.contacts import ContactError, normalise_email, normalise_phone
 from ...domain.models import QUESTION_TYPES, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,19}$")
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
@@ -97,9 +94,17 @@ class PersonalLinkForm(FlaskForm):
     language = SelectField(choices=[SelectChoice("", "—")] + LANGUAGE_CHOICES, validators=[Optional()])
 
     def validate_contact(self, field):
-        value = (field.data or "").strip()
-        if value and not (EMAIL.match(value) or PHONE.match(value)):
-            raise ValidationError("Use a phone number (digits, may start with +) or an e-mail address.")
+        try:
+            self.contact_parts()
+        except ContactError as error:
+            raise ValidationError(f"Use a phone number or an e-mail address: {error}.") from None
+
+    def contact_parts(self) -> dict[str, str]:
+        """{'email': ...} or {'phone': ...} (E.164) from the one contact box."""
+        value = (self.contact.data or "").strip()
+        if "@" in value:
+            return {"email": normalise_email(value)}
+        return {"phone": normalise_phone(value)} if value else {}
 
 
 def error_lines(errors, prefix: str = ""):

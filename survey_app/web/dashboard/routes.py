@@ -67,14 +67,13 @@ def links(survey_id: str):
     created = None
     if form.validate_on_submit():
         invitation = create_invitation(
-            current_store(), survey, customer_name=form.customer_name.data or "", contact=form.contact.data or "",
+            current_store(), survey, customer_name=form.customer_name.data or "", **form.contact_parts(),
             order_ref=form.order_ref.data or "", language=form.language.data or "",
             properties={"product": form.product.data or "", "store": form.store.data or ""},
-            lifetime_days=current_app.config["LINK_LIFETIME_DAYS"],
         )
         link = url_for("answer.personal", token=invitation.token, _external=True)
         lang = invitation.language or survey.default_language
-        created = {"link": link, "whatsapp": whatsapp_share_link(invitation, survey, link, lang)}
+        created = {"link": link, "whatsapp": whatsapp_share_link(invitation, link, lang)}
     status = 400 if request.method == "POST" and form.errors else 200
     open_url = url_for("answer.open_link", survey_id=survey.id, _external=True)
     return render_template("dashboard/links.html", survey=survey, form=form, created=created,

@@ -1,0 +1,49 @@
+"""E-mail through Amazon SES: multipart HTML + text, with one-click List-Unsubscribe (RFC 8058)."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..messages import EmailContent
+from . import ChannelError
+
+
+class SesEmail:
+    def __init__(self, sender: str, region: str, configuration_set: str | None = None):
+        self.sender, self.region, self.configuration_set = sender, region, configuration_set
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = boto3.client("ses", region_name=self.region, config=Config(
+                retries={"mode": "standard"}, connect_timeout=3, read_timeout=10))
+        return self._client
+
+    def build(self, content: EmailContent) -> bytes:
+        message = EmailMessage()
+        message["Subject"] = content.subject
+        message["From"] = self.sender
+        message["To"] = content.to
+        message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].rstrip(">"))
+        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(content.text)
+        message.add_alternative(content.html, subtype="html")
+        return message.as_bytes()
+
+    def send(self, content: EmailContent) -> str:
+        """:raises ChannelError: SES refused or could not be reached."""
+        extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
+        try:
+            result = self.client.send_raw_email(Source=self.sender, Destinations=[content.to],
+                                                RawMessage={"Data": self.build(content)}, **extra)
+        except ClientError as error:
+            raise ChannelError(f"SES: {error.response['Error'].get('Message', error)}") from error
+        except BotoCoreError as error:
+            raise ChannelError(f"SES unreachable: {error}") from error
+        return result["MessageId"]

@@ -1,0 +1,219 @@
+"""Invitations: created by hand, imported from purchases (CSV or API), opened, opted out, retried."""
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Iterable, Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+from ..domain.contacts import ContactError, normalise_email, normalise_phone
+from ..domain.models import (FAILED, LANGUAGES, MANUAL_CHANNEL, OPENED, QUEUED, SCHEDULED, SENT, WA_LINK_CHANNEL,
+                             Invitation, Survey)
+from ..errors import Duplicate
+from ..store import Store
+from .common import local_day, new_token, utcnow
+
+MAX_PROPERTIES = 20
+MAX_FIELD = 200
+KNOWN_COLUMNS = {"name", "customer_name", "email", "phone", "order_ref", "purchased_at", "language"}
+
+
+class LinkExpired(Exception):
+    """The invitation exists but its lifetime is over."""
+
+
+class PurchaseError(ValueError):
+    """One purchase row that cannot become an invitation; the message says why."""
+
+
+@dataclass(frozen=True)
+class Purchase:
+    order_ref: str
+    customer_name: str = ""
+    email: str = ""
+    phone: str = ""
+    purchased_at: datetime | None = None
+    language: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    duplicates: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+
+
+def _clean_properties(properties: Mapping[str, object]) -> dict[str, str]:
+    clean = {str(k).strip().lower(): str(v).strip()[:MAX_FIELD] for k, v in properties.items()
+             if str(k).strip() and v is not None and str(v).strip()}
+    if len(clean) > MAX_PROPERTIES:
+        raise PurchaseError(f"at most {MAX_PROPERTIES} properties per purchase")
+    return clean
+
+
+def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str = "62",
+                   tz_name: str = "Asia/Jakarta") -> Purchase:
+    """A purchase from a CSV row or API object: columns beyond the known ones become customer properties.
+
+    :raises PurchaseError: with the reason, for the report.
+    """
+    values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items() if k}
+    order_ref = values.get("order_ref", "")
+    if not order_ref:
+        raise PurchaseError("order_ref is required (it makes re-imports safe)")
+    for name in KNOWN_COLUMNS:
+        if len(values.get(name, "")) > MAX_FIELD:
+            raise PurchaseError(f"{name} is longer than {MAX_FIELD} characters")
+    try:
+        email = normalise_email(values.get("email", ""))
+        phone = normalise_phone(values.get("phone", ""), country_code)
+    except ContactError as error:
+        raise PurchaseError(str(error)) from None
+    if not (email or phone):
+        raise PurchaseError("needs an e-mail or a phone number")
+    language = values.get("language", "").lower()
+    if language and language not in LANGUAGES:
+        raise PurchaseError(f"language must be one of {', '.join(LANGUAGES)} or empty")
+    return Purchase(
+        order_ref=order_ref, customer_name=values.get("name") or values.get("customer_name", ""), email=email,
+        phone=phone, purchased_at=_parse_time(values.get("purchased_at", ""), now, tz_name), language=language,
+        properties=_clean_properties({k: v for k, v in values.items() if k not in KNOWN_COLUMNS}),
+    )
+
+
+def _parse_time(text: str, now: datetime, tz_name: str) -> datetime:
+    if not text:
+        return now
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
+    except ValueError:
+        raise PurchaseError(f"purchased_at {text!r} is not a date like 2026-11-28 or 2026-11-28T14:30:00+07:00") \
+            from None
+    if moment.tzinfo is None:  # shops write local times: the owner's time zone unless an offset is given
+        moment = moment.replace(tzinfo=ZoneInfo(tz_name))
+    return moment
+
+
+def create_invitation(
+    store: Store, survey: Survey, *, customer_name: str = "", email: str = "", phone: str = "",
+    order_ref: str = "", language: str = "", properties: dict[str, str] | None = None,
+    now: datetime | None = None, lifetime_days: int | None = None, send_at: datetime | None = None,
+) -> Invitation:
+    """A personal link. With `send_at` it is scheduled for the sender; without, the owner shares it by hand.
+
+    :raises Duplicate: the survey already has an invitation for this order reference.
+    """
+    now = now or utcnow()
+    starts = send_at or now
+    expires = starts + timedelta(days=lifetime_days or survey.delivery.link_days)
+    invitation = Invitation(
+        token=new_token(), survey_id=survey.id, customer_name=customer_name.strip()[:MAX_FIELD],
+        email=email, phone=phone, order_ref=order_ref.strip()[:MAX_FIELD], language=language,
+        properties=_clean_properties(properties or {}),
+        channel=MANUAL_CHANNEL, state=SCHEDULED if send_at else SENT, created_at=now.isoformat(),
+        send_at=starts.isoformat(), sent_at="" if send_at else now.isoformat(), expires_at=expires.isoformat(),
+    )
+    store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
+    return invitation
+
+
+def invitation_for_purchase(store: Store, survey: Survey, purchase: Purchase, now: datetime) -> Invitation:
+    """:raises Duplicate: re-imported order reference."""
+    send_at = max(purchase.purchased_at + timedelta(days=survey.delivery.delay_days), now)
+    return create_invitation(
+        store, survey, customer_name=purchase.customer_name, email=purchase.email, phone=purchase.phone,
+        order_ref=purchase.order_ref, language=purchase.language, properties=purchase.properties, now=now,
+        send_at=send_at,
+    )
+
+
+def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Mapping[str, object]]],
+                     now: datetime | None = None, tz_name: str = "Asia/Jakarta",
+                     progress=lambda: None) -> ImportReport:
+    """Every good row becomes a scheduled invitation; bad rows are reported by line, duplicates skipped."""
+    now = now or utcnow()
+    report = ImportReport()
+    for line, row in rows:
+        try:
+            purchase = parse_purchase(row, now, tz_name=tz_name)
+            invitation = invitation_for_purchase(store, survey, purchase, now)
+        except PurchaseError as error:
+            report.errors.append((line, str(error)))
+        except Duplicate:
+            report.duplicates += 1
+        else:
+            report.created += 1
+            report.tokens.append(invitation.token)
+        progress()
+    return report
+
+
+def open_invitation(store: Store, token: str, now: datetime | None = None,
+                    tz_name: str = "Asia/Jakarta") -> tuple[Survey, Invitation]:
+    """The survey and invitation behind a link; a sent invitation becomes 'opened' (counted once).
+
+    :raises NotFound: unknown token. :raises LinkExpired: past its lifetime (TTL deletes lazily).
+    """
+    now = now or utcnow()
+    invitation = store.get_invitation(token)
+    if invitation.is_expired(now):
+        raise LinkExpired(token)
+    if invitation.state == SENT:
+        opened = replace(invitation, state=OPENED, opened_at=now.isoformat())
+        if store.transition(invitation, opened, from_states=(SENT,),
+                            count=(local_day(now, tz_name), f"inv#{invitation.channel}#opened")):
+            invitation = opened
+    return store.get_survey(invitation.survey_id), invitation
+
+
+def opt_out(store: Store, token: str, now: datetime | None = None) -> Invitation:
+    """Honoured forever, for every survey and channel: the contact is never messaged again."""
+    invitation = store.get_invitation(token)
+    for contact in (invitation.email, invitation.phone):
+        if contact:
+            store.opt_out(contact, (now or utcnow()).isoformat())
+    return invitation
+
+
+def send_list(store: Store, survey: Survey, limit: int = 100) -> list[Invitation]:
+    """Invitations waiting for the owner to send them by WhatsApp click-to-chat."""
+    return store.queued(f"WALINK#{survey.id}", "\uffff", limit)
+
+
+def mark_sent(store: Store, invitation: Invitation, now: datetime | None = None,
+              tz_name: str = "Asia/Jakarta") -> bool:
+    now = now or utcnow()
+    sent = replace(invitation, state=SENT, sent_at=now.isoformat(), channel=WA_LINK_CHANNEL)
+    return store.transition(invitation, sent, from_states=(QUEUED,),
+                            count=(local_day(now, tz_name), f"inv#{WA_LINK_CHANNEL}#sent"))
+
+
+def failures(store: Store, survey: Survey, limit: int = 100) -> list[Invitation]:
+    return store.queued(f"FAILED#{survey.id}", "\uffff", limit)
+
+
+def retry_failed(store: Store, invitation: Invitation, now: datetime | None = None) -> bool:
+    """The owner's retry: back to the due queue now, with a fresh set of attempts."""
+    retry = replace(invitation, state=SCHEDULED, send_at=(now or utcnow()).isoformat(), attempts=0)
+    return store.transition(invitation, retry, from_states=(FAILED,))
+
+
+def whatsapp_share_link(invitation: Invitation, link: str, lang: str) -> str:
+    """A wa.me click-to-chat URL with the personal message prefilled in the customer's language."""
+    from ..messages import whatsapp_text
+
+    phone = invitation.phone.lstrip("+")
+    return f"https://wa.me/{phone}?text={urllib.parse.quote(whatsapp_text(invitation, link, lang))}"
+
+
+def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, row) from CSV text; line numbers count the header as line 1, as spreadsheets do."""
+    import csv
+
+    reader = csv.DictReader(lines)
+    for row in reader:
+        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+

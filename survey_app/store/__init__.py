@@ -1,0 +1,16 @@
+"""The only code that talks to DynamoDB: one table, generic pk/sk keys, items mapped to dataclasses.
+
+Access patterns are written down in docs/data-model.md; keep the two in step.
+"""
+from .accounts import AccountItems
+from .invitations import InvitationItems
+from .responses import ResponseItems, segment_sk
+from .surveys import SurveyItems
+from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
+
+
+class Store(SurveyItems, InvitationItems, ResponseItems, AccountItems):
+    """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
+
+
+__all__ = ["Store", "KEY_SCHEMA", "GSI1", "GSI2", "TTL_ATTRIBUTE", "segment_sk"]

@@ -1,0 +1,153 @@
+"""Responses, their comments and the per-day / per-segment aggregate counters written with them."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict
+from typing import Iterable, Iterator, Mapping
+
+from ..domain.models import ANSWERED, Comment, Response
+from ..errors import NotFound
+from .table import Table, add_counters, to_item
+
+SEGMENT_VALUE_MAX = 100
+
+
+def segment_sk(prop: str, day: str, value: str) -> str:
+    return f"SEG#{prop}#{day}#{value[:SEGMENT_VALUE_MAX]}"
+
+
+def _response_record(response: Response) -> dict:
+    return asdict(response) | {"pk": f"RESP#{response.survey_id}", "sk": response.response_id}
+
+
+def _comment_record(response: Response, texts: Mapping[str, str], score: int | None) -> dict:
+    return {
+        "pk": f"CMT#{response.survey_id}", "sk": f"{response.submitted_at}#{response.response_id}",
+        "response_id": response.response_id, "submitted_at": response.submitted_at, "texts": dict(texts),
+        "score": score, "customer_name": response.customer_name, "properties": response.properties,
+    }
+
+
+def _aggregate_keys(response: Response) -> list[str]:
+    """The day item plus one item per (customer property, day, value): the segments a dashboard can filter."""
+    return [f"DAY#{response.day}"] + [
+        segment_sk(prop, response.day, value) for prop, value in sorted(response.properties.items()) if value
+    ]
+
+
+def _counters_of(item: Mapping[str, object]) -> dict[str, int]:
+    return {k: int(v) for k, v in item.items() if k not in ("pk", "sk") and isinstance(v, (int, float))}
+
+
+class ResponseItems(Table):
+    def record_response(
+        self, response: Response, counters: Mapping[str, int], texts: Mapping[str, str], score: int | None
+    ) -> None:
+        """Response, comment and every aggregate counter in one transaction, at most once per invitation.
+
+        :raises AlreadyAnswered: the invitation (or this open-link submission) was answered before.
+        """
+        items = []
+        if response.invitation_token:
+            items.append({"Update": {
+                "Key": to_item({"pk": f"INV#{response.invitation_token}", "sk": "INV"}),
+                "UpdateExpression": "SET answered_at = :at, submission_id = :sub, #state = :answered "
+                                    "REMOVE gsi2pk, gsi2sk",
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(answered_at)",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": to_item({":at": response.submitted_at, ":sub": response.submission_id,
+                                                      ":answered": ANSWERED}),
+            }})
+        items.append({"Put": {"Item": to_item(_response_record(response)),
+                              "ConditionExpression": "attribute_not_exists(pk)"}})
+        if texts:
+            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score))}})
+        for sk in _aggregate_keys(response):
+            items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
+        self._transact(items, token=response.submission_id)
+
+    def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
+                       texts: Mapping[str, str], score: int | None, amended_at: str) -> None:
+        """Adds answers to a response once (the 'tell us more' step after a one-tap score), same transaction rules.
+
+        :raises AlreadyAnswered: it was amended before, or the submission does not match.
+        """
+        items = [{"Update": {
+            "Key": to_item({"pk": f"RESP#{response.survey_id}", "sk": response.response_id}),
+            "UpdateExpression": "SET " + ", ".join(f"answers.#a{i} = :a{i}" for i in range(len(extra)))
+                                + ", amended_at = :now",
+            "ConditionExpression": "submission_id = :sub AND attribute_not_exists(amended_at)",
+            "ExpressionAttributeNames": {f"#a{i}": key for i, key in enumerate(extra)},
+            "ExpressionAttributeValues": to_item({f":a{i}": value for i, value in enumerate(extra.values())}
+                                                 | {":sub": response.submission_id, ":now": amended_at}),
+        }}]
+        if texts:
+            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score))}})
+        if counters:
+            for sk in _aggregate_keys(response):
+                items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
+        self._transact(items)
+
+    def get_response(self, survey_id: str, response_id: str) -> Response:
+        item = self._get(f"RESP#{survey_id}", response_id)
+        return Response(**{k: v for k, v in item.items() if k in Response.__dataclass_fields__})
+
+    def load_history(self, entries: Iterable[tuple[Response, Mapping[str, int], Mapping[str, str], int | None]]) -> int:
+        """Bulk-load past responses (demo seed, imports of earlier survey results): batch writes, and one
+        counter update per aggregate item instead of one transaction per response. Not for live answers."""
+        totals: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        writes = []
+        for response, counters, texts, score in entries:
+            writes.append(_response_record(response))
+            if texts:
+                writes.append(_comment_record(response, texts, score))
+            for sk in _aggregate_keys(response):
+                totals[(f"AGG#{response.survey_id}", sk)].update(counters)
+        self._batch_put(writes)
+        for (pk, sk), counters in totals.items():
+            self._call("update_item", **add_counters(pk, sk, dict(counters)))
+        return sum(1 for w in writes if w["pk"].startswith("RESP#"))
+
+    def response_exists(self, survey_id: str, response_id: str) -> bool:
+        try:
+            self._get(f"RESP#{survey_id}", response_id)
+        except NotFound:
+            return False
+        return True
+
+    def iter_responses(self, survey_id: str) -> Iterator[Response]:
+        """Raw responses for offline work (reconcile, export); never on a dashboard path."""
+        fields = Response.__dataclass_fields__
+        for item in self._partition(f"RESP#{survey_id}"):
+            yield Response(**{k: v for k, v in item.items() if k in fields})
+
+    def daily_counters(self, survey_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+        items = self._between(f"AGG#{survey_id}", f"DAY#{first_day}", f"DAY#{last_day}")
+        return {i["sk"][4:]: _counters_of(i) for i in items}
+
+    def add_day_counters(self, survey_id: str, day: str, counters: Mapping[str, int]) -> None:
+        """Invitation events (sent, failed, opened...) counted on the day they happened."""
+        self._call("update_item", **add_counters(f"AGG#{survey_id}", f"DAY#{day}", counters))
+
+    def segment_counters(
+        self, survey_id: str, prop: str, first_day: str, last_day: str
+    ) -> Iterator[tuple[str, str, dict[str, int]]]:
+        """(day, value, counters) for one customer property, read by key range over days."""
+        prefix = f"SEG#{prop}#"
+        items = self._between(f"AGG#{survey_id}", f"{prefix}{first_day}", f"{prefix}{last_day}#\uffff")
+        for item in items:
+            day, value = item["sk"][len(prefix):].split("#", 1)
+            yield day, value, _counters_of(item)
+
+    def latest_comments(self, survey_id: str, limit: int) -> list[Comment]:
+        comments = []
+        for item in self._partition(f"CMT#{survey_id}", ScanIndexForward=False, Limit=limit):
+            for question_id, text in sorted(item["texts"].items()):
+                comments.append(Comment(
+                    survey_id=survey_id, response_id=item["response_id"], submitted_at=item["submitted_at"],
+                    question_id=question_id, text=text, score=item.get("score"),
+                    customer_name=item.get("customer_name", ""), properties=item.get("properties", {}),
+                ))
+            if len(comments) >= limit:
+                break
+        return comments[:limit]
