@@ -26,11 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def load_secrets(app: Flask) -> None:
-    """SECRET_KEY from SSM Parameter Store when SURVEY_SECRET_KEY_PARAMETER names one (production on Lambda)."""
-    if not app.config["SECRET_KEY"] and app.config["SECRET_KEY_PARAMETER"]:
-        from .parameters import read_secure_parameter
+    """Secrets from SSM Parameter Store when SURVEY_<NAME>_PARAMETER names one (production on Lambda)."""
+    for name in ("SECRET_KEY", "WHATSAPP_TOKEN"):
+        parameter = app.config.get(f"{name}_PARAMETER")
+        if not app.config[name] and parameter:
+            from .parameters import read_secure_parameter
 
-        app.config["SECRET_KEY"] = read_secure_parameter(app.config["SECRET_KEY_PARAMETER"], app.config["AWS_REGION"])
+            app.config[name] = read_secure_parameter(parameter, app.config["AWS_REGION"])
 
 
 def register_access_control(app: Flask) -> None:

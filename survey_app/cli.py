@@ -50,8 +50,44 @@ def seed_demo_command(responses):
     click.echo(f"survey {result.survey.id}: {responses} responses seeded")
 
 
+@click.command("import-purchases")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--survey", "survey_id", required=True, help="Survey the invitations belong to.")
+@with_appcontext
+def import_purchases_command(csv_file, survey_id):
+    """Schedule an invitation per purchase in a CSV (name, email, phone, order_ref, purchased_at, language,
+    any other column kept as a customer property). Safe to re-run: order references are never imported twice."""
+    from .errors import NotFound
+    from .services import import_purchases, iter_csv_rows
+
+    try:
+        survey = _store().get_survey(survey_id)
+    except NotFound:
+        raise click.BadParameter(f"no survey {survey_id!r}", param_hint="--survey") from None
+    lines = csv_file.readlines()
+    with click.progressbar(length=max(len(lines) - 1, 0), label="importing purchases") as bar:
+        report = import_purchases(_store(), survey, iter_csv_rows(lines), tz_name=current_app.config["TIMEZONE"],
+                                  progress=lambda: bar.update(1))
+    click.echo(f"{report.created} invitations scheduled, {report.duplicates} already imported, "
+               f"{len(report.errors)} rows refused")
+    for line, reason in report.errors:
+        click.echo(f"  line {line}: {reason}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
+@click.command("send-due")
+@with_appcontext
+def send_due_command():
+    """Send what is due now (invitations, retries, reminders); what the scheduled Lambda event runs."""
+    from .jobs import run_send_due
+
+    outcomes = run_send_due()
+    click.echo(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) or "nothing due")
+
+
 def register(app) -> None:
-    for command in (init_db, create_owner_command, seed_demo_command):
+    for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command):
         app.cli.add_command(command)
 
 

@@ -151,8 +151,8 @@ def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Map
     return report
 
 
-def open_invitation(store: Store, token: str, now: datetime | None = None,
-                    tz_name: str = "Asia/Jakarta") -> tuple[Survey, Invitation]:
+def open_invitation(store: Store, token: str, now: datetime | None = None, tz_name: str = "Asia/Jakarta",
+                    mark_opened: bool = True) -> tuple[Survey, Invitation]:
     """The survey and invitation behind a link; a sent invitation becomes 'opened' (counted once).
 
     :raises NotFound: unknown token. :raises LinkExpired: past its lifetime (TTL deletes lazily).
@@ -161,7 +161,7 @@ def open_invitation(store: Store, token: str, now: datetime | None = None,
     invitation = store.get_invitation(token)
     if invitation.is_expired(now):
         raise LinkExpired(token)
-    if invitation.state == SENT:
+    if mark_opened and invitation.state == SENT:
         opened = replace(invitation, state=OPENED, opened_at=now.isoformat())
         if store.transition(invitation, opened, from_states=(SENT,),
                             count=(local_day(now, tz_name), f"inv#{invitation.channel}#opened")):

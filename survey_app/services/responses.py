@@ -76,8 +76,8 @@ def _is_same_submission(store: Store, response: Response) -> bool:
     return store.response_exists(response.survey_id, response.response_id)
 
 
-def unanswered_questions(survey: Survey, response: Response) -> list[str]:
-    return [q.id for q in survey.questions if q.id not in response.answers]
+def unanswered_questions(survey: Survey, response: Response) -> list:
+    return [q for q in survey.questions if q.id not in response.answers]
 
 
 def amend_response(store: Store, survey: Survey, response_id: str, submission_id: str,
@@ -90,7 +90,7 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     response = store.get_response(survey.id, response_id)
     if response.submission_id != submission_id:
         raise AlreadyAnswered("not this submission")
-    open_questions = set(unanswered_questions(survey, response))
+    open_questions = {q.id for q in unanswered_questions(survey, response)}
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:
         return response

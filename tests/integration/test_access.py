@@ -31,7 +31,8 @@ def test_every_owner_route_redirects_anonymous_visitors_to_login(app, client):
 
 def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
     public = {e for e, _, _, is_public in routes(app) if is_public}
-    assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "auth.login",
+    assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "answer.tell_more",
+                      "answer.unsubscribe", "auth.login",
                       "auth.home"}
 
 

@@ -130,15 +130,32 @@ def test_post_without_csrf_token_is_refused_and_keeps_answers(client, store):
     assert list(store.iter_responses(survey.id)) == []
 
 
-def test_open_link_takes_one_response_per_submission(client, store):
+def test_open_link_takes_one_response_per_browser(app, client, store):
     survey = make_survey(store)
-    for score in ("10", "3"):
-        _, hidden = answer_page(client, f"/o/{survey.id}")
-        assert client.post(f"/o/{survey.id}", data=hidden | {"q_nps": score}).status_code == 200
-    assert client.post(f"/o/{survey.id}", data=hidden | {"q_nps": "3"}).status_code == 200  # resent: same id
+    _, hidden = answer_page(client, f"/o/{survey.id}")
+    assert client.post(f"/o/{survey.id}", data=hidden | {"q_nps": "10"}).status_code == 200
+    again = client.post(f"/o/{survey.id}", data=hidden | {"q_nps": "10"})
+    assert "Already answered" in again.get_data(as_text=True)
+    assert "Already answered" in client.get(f"/o/{survey.id}").get_data(as_text=True)
+    other_browser = app.test_client()
+    _, hidden = answer_page(other_browser, f"/o/{survey.id}")
+    assert other_browser.post(f"/o/{survey.id}", data=hidden | {"q_nps": "3"}).status_code == 200
     totals = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
     result = nps(next(iter(totals.values())))
     assert (result.n, result.promoters, result.detractors) == (2, 1, 1)
+
+
+def test_open_link_answers_are_rate_limited_per_address(app, store):
+    app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 2
+    survey = make_survey(store)
+    statuses = []
+    for _ in range(3):
+        browser = app.test_client()
+        _, hidden = answer_page(browser, f"/o/{survey.id}")
+        statuses.append(browser.post(f"/o/{survey.id}", data=hidden | {"q_nps": "9"}).status_code)
+    assert statuses == [200, 200, 429]
+    totals = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
+    assert sum(c["n"] for c in totals.values()) == 2
 
 
 def test_language_follows_link_then_browser_then_survey_default_and_switches(client, store):

@@ -62,6 +62,7 @@ def _field_for(question: Question, lang: str):
 
 class AnswerFormBase(FlaskForm):
     submission = HiddenField()
+    quick = HiddenField()  # "1" when the page sent a one-tap score by itself
 
     def submission_id(self) -> str:
         """The id the page was rendered with, so a resent POST is recognised as the same submission."""
@@ -69,17 +70,18 @@ class AnswerFormBase(FlaskForm):
         return value if SUBMISSION_PATTERN.match(value) else new_submission_id()
 
 
-def answer_form(survey: Survey, lang: str, **kwargs) -> AnswerFormBase:
+def answer_form(survey: Survey, lang: str, questions: list[Question] | None = None, **kwargs) -> AnswerFormBase:
+    """The form for all of a survey's questions, or for some (the 'tell us more' step)."""
     form_class = type("AnswerForm", (AnswerFormBase,), {
-        field_name(q): _field_for(q, lang) for q in survey.questions
+        field_name(q): _field_for(q, lang) for q in (survey.questions if questions is None else questions)
     })
     return form_class(**kwargs)
 
 
-def answers_of(form: AnswerFormBase, survey: Survey) -> dict[str, object]:
+def answers_of(form: AnswerFormBase, questions) -> dict[str, object]:
     """Validated form data as stored answers: ratings as int, choices as values, text stripped."""
     answers: dict[str, object] = {}
-    for question in survey.questions:
+    for question in questions:
         value = form[field_name(question)].data
         if question.type in RATING_SCALES:
             value = int(value) if value not in (None, "") else None

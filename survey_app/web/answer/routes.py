@@ -1,20 +1,28 @@
-"""/s/<token> personal links and /o/<survey_id> open links: GET only renders, POST records once."""
+"""/s/<token> personal links, /o/<survey_id> open links, /u/<token> opt-out.
+
+A GET never records an answer (mail scanners open every link); POSTs record once.
+"""
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request
+from datetime import datetime, timezone
+
+from flask import abort, current_app, g, render_template, request, session, url_for
 
 from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
-from ...services import LinkExpired, open_invitation, submit_response
+from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
 from .. import current_store, public
 from . import bp
 from .forms import answer_form, answers_of, field_name, new_submission_id
 
+OPEN_ANSWERED_KEY = "open_answered"
+
 
 def _load_invitation(token: str) -> tuple[Survey, Invitation]:
     try:
-        return open_invitation(current_store(), token, tz_name=current_app.config["TIMEZONE"])
+        return open_invitation(current_store(), token, tz_name=current_app.config["TIMEZONE"],
+                               mark_opened=request.method != "HEAD")
     except NotFound:
         abort(404)
     except LinkExpired:
@@ -34,9 +42,15 @@ def _language(survey: Survey, invitation: Invitation | None) -> str:
     return g.lang
 
 
-def _render_form(survey, invitation, form, status=200, notice=None):
-    return render_template("answer/form.html", survey=survey, invitation=invitation, form=form,
-                           field_name=field_name, notice=notice), status
+def _render_form(survey, invitation, form, status=200, notice=None, autosubmit=False):
+    action = (url_for("answer.submit_personal", token=invitation.token) if invitation
+              else url_for("answer.open_link", survey_id=survey.id))
+    return render_template("answer/form.html", survey=survey, invitation=invitation, form=form, action=action,
+                           field_name=field_name, notice=notice, autosubmit=autosubmit), status
+
+
+def _done(title_key: str, body_key: str, status: int = 200):
+    return render_template("answer/done.html", title_key=title_key, body_key=body_key), status
 
 
 @bp.get("/s/<token>")
@@ -46,12 +60,15 @@ def personal(token: str, score: int | None = None):
     survey, invitation = _load_invitation(token)
     lang = _language(survey, invitation)
     if invitation.answered_at:
-        return render_template("answer/done.html", title_key="already_title", body_key="already_body")
+        return _done("already_title", "already_body")
     form = answer_form(survey, lang, submission=new_submission_id())
     nps = survey.nps_question
-    if nps is not None and score is not None and 0 <= score <= 10:
+    chosen = nps is not None and score is not None and 0 <= score <= 10
+    if chosen:
         form[field_name(nps)].data = str(score)
-    return _render_form(survey, invitation, form)
+    # One tap in the e-mail: a real browser sends the score by itself; a scanner's GET records nothing.
+    autosubmit = chosen and not any(q.required for q in survey.questions if q is not nps)
+    return _render_form(survey, invitation, form, autosubmit=autosubmit)
 
 
 @bp.post("/s/<token>")
@@ -65,10 +82,23 @@ def submit_personal(token: str):
 @public
 def open_link(survey_id: str):
     survey = _load_open_survey(survey_id)
+    lang = _language(survey, None)
+    if survey.id in session.get(OPEN_ANSWERED_KEY, []):
+        return _done("already_title", "already_body")
     if request.method == "GET":
-        lang = _language(survey, None)
         return _render_form(survey, None, answer_form(survey, lang, submission=new_submission_id()))
+    if not _within_open_link_limit():
+        return _done("rate_limited_title", "rate_limited_body", 429)
     return _submit(survey, None)
+
+
+def _within_open_link_limit() -> bool:
+    """Per-IP hourly limit on open-link answers (QR codes are public): a counter item with TTL."""
+    now = datetime.now(timezone.utc)
+    hour = now.strftime("%Y-%m-%dT%H")
+    return current_store().take_rate_token(f"open#{request.remote_addr}", hour,
+                                           current_app.config["OPEN_LINK_LIMIT_PER_HOUR"],
+                                           expires_epoch=int(now.timestamp()) + 7200)
 
 
 def _submit(survey: Survey, invitation: Invitation | None):
@@ -78,12 +108,56 @@ def _submit(survey: Survey, invitation: Invitation | None):
         notice = "session_expired" if form.csrf_token.errors else "errors_above"
         return _render_form(survey, invitation, form, status=400, notice=notice)
     try:
-        submit_response(current_store(), survey, answers_of(form, survey), language=lang,
-                        submission_id=form.submission_id(), invitation=invitation,
-                        tz_name=current_app.config["TIMEZONE"])
+        response = submit_response(current_store(), survey, answers_of(form, survey.questions), language=lang,
+                                   submission_id=form.submission_id(), invitation=invitation,
+                                   tz_name=current_app.config["TIMEZONE"])
     except AlreadyAnswered:
-        return render_template("answer/done.html", title_key="already_title", body_key="already_body"), 409
+        return _done("already_title", "already_body", 409)
     except StoreUnavailable as error:
         current_app.logger.error("response not stored, customer asked to retry: %s", error)
         return _render_form(survey, invitation, form, status=503, notice="store_unavailable")
-    return render_template("answer/done.html", title_key="thanks_title", body_key="thanks_body")
+    if invitation is None:
+        session[OPEN_ANSWERED_KEY] = (session.get(OPEN_ANSWERED_KEY, []) + [survey.id])[-20:]
+    remaining = unanswered_questions(survey, response)
+    if form.quick.data == "1" and remaining and invitation is not None:
+        more = answer_form(survey, lang, questions=remaining, submission=response.submission_id)
+        return render_template("answer/more.html", survey=survey, form=more, token=invitation.token,
+                               questions=remaining, field_name=field_name)
+    return _done("thanks_title", "thanks_body")
+
+
+@bp.post("/s/<token>/more")
+@public
+def tell_more(token: str):
+    """After a one-tap score: the optional questions, added to the same response once."""
+    survey, invitation = _load_invitation(token)
+    lang = _language(survey, invitation)
+    try:
+        remaining = unanswered_questions(survey, current_store().get_response(survey.id, invitation.token))
+    except NotFound:
+        abort(404)
+    form = answer_form(survey, lang, questions=remaining)
+    if not form.validate_on_submit():
+        return render_template("answer/more.html", survey=survey, form=form, token=token, questions=remaining,
+                               field_name=field_name, notice="errors_above"), 400
+    try:
+        amend_response(current_store(), survey, invitation.token, form.submission.data or "",
+                       answers_of(form, remaining))
+    except AlreadyAnswered:
+        return _done("already_title", "already_body", 409)
+    return _done("thanks_title", "thanks_body")
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """GET asks (scanners open links); POST stops every future message, also as RFC 8058 one-click."""
+    try:
+        invitation = current_store().get_invitation(token)
+    except NotFound:
+        abort(404)
+    g.lang = choose_language(request.args.get("lang"), invitation.language, default="id")
+    if request.method == "POST":
+        opt_out(current_store(), token)
+        return _done("unsubscribed_title", "unsubscribed_body")
+    return render_template("answer/unsubscribe.html", token=token)
