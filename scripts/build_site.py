@@ -35,7 +35,8 @@ def build(out: Path) -> dict[str, str]:
         html = PLACEHOLDER.sub(lambda m: f"/static/{hashed_name(m.group(1))}", page.read_text(encoding="utf-8"))
         (out / page.name).write_text(html, encoding="utf-8")
         caching[page.name] = SHORT_CACHE
-    (out / "cache-control.json").write_text(json.dumps(caching, indent=1, sort_keys=True), encoding="utf-8")
+    manifest = out.parent / f"{out.name}.cache-control.json"  # beside the folder: not uploaded with the site
+    manifest.write_text(json.dumps(caching, indent=1, sort_keys=True), encoding="utf-8")
     return caching
 
 

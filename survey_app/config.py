@@ -7,7 +7,7 @@ DEFAULTS = {
     "ENV": "production",
     "SECRET_KEY": None,
     "SECRET_KEY_PARAMETER": "",
-    "TABLE_NAME": "survey-app",
+    "TABLE_NAME": "survey-app-production",
     "AWS_REGION": "ap-southeast-3",
     "DYNAMODB_ENDPOINT": None,
     "STATIC_URL": "",
