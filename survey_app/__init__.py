@@ -69,10 +69,12 @@ def register_assets(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .web.answer import bp as answer_bp
+    from .web.api import bp as api_bp
     from .web.auth import bp as auth_bp
     from .web.dashboard import bp as dashboard_bp
 
     app.register_blueprint(answer_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
 

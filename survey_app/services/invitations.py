@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
@@ -107,7 +107,7 @@ def create_invitation(
     :raises Duplicate: the survey already has an invitation for this order reference.
     """
     now = now or utcnow()
-    starts = send_at or now
+    starts = (send_at or now).astimezone(timezone.utc)  # stored times are UTC: queues compare them as strings
     expires = starts + timedelta(days=lifetime_days or survey.delivery.link_days)
     invitation = Invitation(
         token=new_token(), survey_id=survey.id, customer_name=customer_name.strip()[:MAX_FIELD],

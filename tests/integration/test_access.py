@@ -5,7 +5,8 @@ from survey_app.services import create_owner
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 
 PUBLIC_BUILTINS = {"static"}
-SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css"}
+SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css",
+                 "key_hash": "0" * 64, "kind": "png"}
 
 
 def routes(app):

@@ -1,12 +1,16 @@
-"""Owner forms: new survey, survey editor (questions as a FieldList), personal link."""
+"""Owner forms: new survey, survey editor (questions as a FieldList), links, delivery, imports, API keys."""
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...domain.contacts import ContactError, normalise_email, normalise_phone
-from ...domain.models import QUESTION_TYPES, Option, Question, Survey, Text
+from ...domain.models import QUESTION_TYPES, Delivery, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
@@ -78,10 +82,10 @@ class SurveyEditForm(FlaskForm):
     def apply_to(self, survey: Survey) -> Survey:
         questions = tuple(row.form.to_question() for row in self.questions
                           if not row.form.remove.data and not row.form.is_blank())
-        return Survey(
-            id=survey.id, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
+        return replace(
+            survey, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
             intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=questions,
-            default_language=self.default_language.data, created_at=survey.created_at,
+            default_language=self.default_language.data,
         )
 
 
@@ -118,3 +122,43 @@ def error_lines(errors, prefix: str = ""):
                 yield from error_lines(error, f"{prefix}#{number} ")
             else:
                 yield f"{prefix.strip()}: {error}"
+
+
+CHANNEL_ORDERS = {
+    "whatsapp,email": "WhatsApp, then e-mail",
+    "email,whatsapp": "E-mail, then WhatsApp",
+    "wa_link,email": "WhatsApp send list (click-to-chat), then e-mail",
+    "email,wa_link": "E-mail, then WhatsApp send list",
+    "whatsapp": "WhatsApp only",
+    "email": "E-mail only",
+    "wa_link": "WhatsApp send list only",
+}
+
+
+class DeliveryForm(FlaskForm):
+    delay_days = IntegerField(validators=[InputRequired(), NumberRange(0, 60)])
+    channels = SelectField(choices=[SelectChoice(k, v) for k, v in CHANNEL_ORDERS.items()])
+    link_days = IntegerField(validators=[InputRequired(), NumberRange(1, 365)])
+    reminder_after_days = IntegerField(validators=[InputRequired(), NumberRange(0, 30)])
+    fatigue_days = IntegerField(validators=[InputRequired(), NumberRange(0, 365)])
+
+    @classmethod
+    def for_delivery(cls, delivery: Delivery) -> "DeliveryForm":
+        return cls(data=asdict(delivery) | {"channels": ",".join(delivery.channels)})
+
+    def to_delivery(self) -> Delivery:
+        return Delivery(delay_days=self.delay_days.data, channels=tuple(self.channels.data.split(",")),
+                        link_days=self.link_days.data, reminder_after_days=self.reminder_after_days.data,
+                        fatigue_days=self.fatigue_days.data)
+
+
+class ImportForm(FlaskForm):
+    csv_file = FileField(validators=[FileRequired()])
+
+
+class ApiKeyForm(FlaskForm):
+    label = StringField(validators=[InputRequired(), Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

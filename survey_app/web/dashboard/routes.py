@@ -10,10 +10,10 @@ from ...services import create_invitation, save_survey, survey_from_template, su
 from .. import current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
-from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm, error_lines
+from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
 
-def _survey(survey_id: str) -> Survey:
+def load_survey(survey_id: str) -> Survey:
     try:
         return current_store().get_survey(survey_id)
     except NotFound:
@@ -36,7 +36,7 @@ def create_survey():
 
 @bp.route("/surveys/<survey_id>/edit", methods=["GET", "POST"])
 def edit_survey(survey_id: str):
-    survey = _survey(survey_id)
+    survey = load_survey(survey_id)
     form = SurveyEditForm() if request.method == "POST" else SurveyEditForm.for_survey(survey)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -48,13 +48,12 @@ def edit_survey(survey_id: str):
             flash("saved")
             return redirect(url_for(".edit_survey", survey_id=survey_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems,
-                           error_lines=error_lines), status
+    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems), status
 
 
 @bp.get("/surveys/<survey_id>/preview")
 def preview_survey(survey_id: str):
-    survey = _survey(survey_id)
+    survey = load_survey(survey_id)
     g.lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else survey.default_language
     return render_template("answer/form.html", survey=survey, invitation=None, form=answer_form(survey, g.lang),
                            field_name=field_name, notice=None, preview=True, action="")
@@ -62,7 +61,7 @@ def preview_survey(survey_id: str):
 
 @bp.route("/surveys/<survey_id>/links", methods=["GET", "POST"])
 def links(survey_id: str):
-    survey = _survey(survey_id)
+    survey = load_survey(survey_id)
     form = PersonalLinkForm()
     created = None
     if form.validate_on_submit():
@@ -77,14 +76,14 @@ def links(survey_id: str):
     status = 400 if request.method == "POST" and form.errors else 200
     open_url = url_for("answer.open_link", survey_id=survey.id, _external=True)
     return render_template("dashboard/links.html", survey=survey, form=form, created=created,
-                           open_url=open_url, error_lines=error_lines), status
+                           open_url=open_url), status
 
 
 @bp.get("/surveys/<survey_id>")
 def dashboard(survey_id: str):
     from ... import charts  # plotly is imported here, never on customer pages
 
-    survey = _survey(survey_id)
+    survey = load_survey(survey_id)
     summary = survey_summary(current_store(), survey, days=current_app.config["DASHBOARD_DAYS"],
                              tz_name=current_app.config["TIMEZONE"])
     rating_rows = [(q, rating(summary.totals, q.id, q.type)) for q in survey.questions

@@ -1,0 +1,100 @@
+"""POST /api/v1/purchases: one purchase or a batch becomes scheduled invitations, idempotent by order_ref.
+
+The contract is docs/openapi.yaml; tests validate requests and answers against it.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ...errors import Duplicate, NotFound
+from ...services import PurchaseError, api_key_owner, invitation_for_purchase, parse_purchase, utcnow
+from .. import current_store, public
+from . import bp
+
+MAX_BATCH = 500
+MAX_BODY = 1024 * 1024
+PURCHASE_FIELDS = {"name", "email", "phone", "order_ref", "purchased_at", "language", "properties"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    return jsonify(error={"code": error.code, "message": error.message}), error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
+
+
+@bp.post("/purchases")
+@public  # guarded by its API key below, not by an owner session
+def purchases():
+    request.max_content_length = MAX_BODY
+    if not api_key_owner(current_store(), _bearer_key()):
+        raise ApiError(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object (Content-Type: application/json).")
+    survey = _survey(body.get("survey_id"))
+    items = body.get("purchases")
+    if items is None:
+        items = [{k: v for k, v in body.items() if k != "survey_id"}]
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise ApiError(400, "invalid_batch", f"'purchases' must be a list of 1 to {MAX_BATCH} purchases.")
+    now = utcnow()
+    created, duplicates, errors = [], 0, []
+    for index, item in enumerate(items):
+        try:
+            purchase = parse_purchase(_flat(item), now, current_app.config["COUNTRY_CODE"],
+                                      current_app.config["TIMEZONE"])
+            invitation = invitation_for_purchase(current_store(), survey, purchase, now)
+        except PurchaseError as error:
+            errors.append({"index": index, "reason": str(error)})
+        except Duplicate:
+            duplicates += 1
+        else:
+            created.append({"order_ref": invitation.order_ref, "token": invitation.token,
+                            "url": url_for("answer.personal", token=invitation.token, _external=True),
+                            "send_at": invitation.send_at})
+    status = 201 if created else (422 if errors and not duplicates else 200)
+    return jsonify(created=created, duplicates=duplicates, errors=errors), status
+
+
+def _bearer_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+def _survey(survey_id):
+    if not isinstance(survey_id, str) or not survey_id:
+        raise ApiError(400, "missing_survey_id", "'survey_id' (string) is required.")
+    try:
+        return current_store().get_survey(survey_id)
+    except NotFound:
+        raise ApiError(404, "unknown_survey", f"No survey {survey_id!r}.") from None
+
+
+def _flat(item) -> dict:
+    """A purchase object as the flat row parse_purchase reads: its properties become extra columns."""
+    if not isinstance(item, dict):
+        raise PurchaseError("each purchase must be a JSON object")
+    unknown = set(item) - PURCHASE_FIELDS
+    if unknown:
+        raise PurchaseError(f"unknown fields: {', '.join(sorted(unknown))} (put extra data under 'properties')")
+    properties = item.get("properties") or {}
+    if not isinstance(properties, dict) or any(isinstance(v, (dict, list)) for v in properties.values()):
+        raise PurchaseError("'properties' must be an object of plain values")
+    clashing = set(properties) & PURCHASE_FIELDS
+    if clashing:
+        raise PurchaseError(f"properties cannot be named {', '.join(sorted(clashing))}")
+    fields = {k: v for k, v in item.items() if k != "properties"}
+    if any(isinstance(v, (dict, list)) for v in fields.values()):
+        raise PurchaseError("purchase fields must be strings")
+    return fields | properties

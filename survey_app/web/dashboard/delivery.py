@@ -1,0 +1,131 @@
+"""Owner pages for getting invitations out: delivery settings, CSV import, what was sent and what failed,
+the WhatsApp send list, API keys and QR codes."""
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from ...errors import NotFound
+from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
+                         revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
+from .. import current_store
+from . import bp
+from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
+from .routes import load_survey
+
+
+@bp.route("/surveys/<survey_id>/delivery", methods=["GET", "POST"])
+def delivery(survey_id: str):
+    survey = load_survey(survey_id)
+    form = DeliveryForm() if request.method == "POST" else DeliveryForm.for_delivery(survey.delivery)
+    if form.validate_on_submit():
+        save_survey(current_store(), replace(survey, delivery=form.to_delivery()))
+        flash("saved")
+        return redirect(url_for(".delivery", survey_id=survey_id))
+    return render_template("dashboard/delivery.html", survey=survey, form=form), 400 if form.errors else 200
+
+
+@bp.route("/surveys/<survey_id>/import", methods=["GET", "POST"])
+def import_csv(survey_id: str):
+    """Small files here (one request must finish in API Gateway's 29 s); bigger ones with the CLI or the API."""
+    survey = load_survey(survey_id)
+    request.max_content_length = current_app.config["WEB_IMPORT_MAX_BYTES"] + 4096
+    form = ImportForm()
+    report, too_many = None, False
+    if form.validate_on_submit():
+        lines = form.csv_file.data.read().decode("utf-8-sig", errors="replace").splitlines(keepends=True)
+        too_many = len(lines) - 1 > current_app.config["WEB_IMPORT_MAX_ROWS"]
+        if not too_many:
+            report = import_purchases(current_store(), survey, iter_csv_rows(lines),
+                                      tz_name=current_app.config["TIMEZONE"])
+    status = 400 if too_many or (request.method == "POST" and form.errors) else 200
+    return render_template("dashboard/import.html", survey=survey, form=form, report=report, too_many=too_many,
+                           max_rows=current_app.config["WEB_IMPORT_MAX_ROWS"]), status
+
+
+@bp.get("/surveys/<survey_id>/invitations")
+def invitations(survey_id: str):
+    survey = load_survey(survey_id)
+    summary = survey_summary(current_store(), survey, days=current_app.config["DASHBOARD_DAYS"],
+                             tz_name=current_app.config["TIMEZONE"], comment_limit=0)
+    return render_template("dashboard/invitations.html", survey=survey, delivery=summary.delivery(),
+                           failed=failures(current_store(), survey), latest=current_store().invitations_of(survey.id),
+                           action=ActionForm())
+
+
+@bp.post("/surveys/<survey_id>/invitations/<token>/retry")
+def retry(survey_id: str, token: str):
+    invitation = _invitation_of(survey_id, token)
+    if ActionForm().validate_on_submit():
+        retry_failed(current_store(), invitation)
+    return redirect(url_for(".invitations", survey_id=survey_id))
+
+
+@bp.get("/surveys/<survey_id>/send-list")
+def whatsapp_send_list(survey_id: str):
+    survey = load_survey(survey_id)
+    rows = []
+    for invitation in send_list(current_store(), survey):
+        link = url_for("answer.personal", token=invitation.token, _external=True)
+        rows.append((invitation, whatsapp_share_link(invitation, link, invitation.language or survey.default_language)))
+    return render_template("dashboard/send_list.html", survey=survey, rows=rows, action=ActionForm())
+
+
+@bp.post("/surveys/<survey_id>/send-list/<token>/sent")
+def mark_as_sent(survey_id: str, token: str):
+    invitation = _invitation_of(survey_id, token)
+    if ActionForm().validate_on_submit():
+        mark_sent(current_store(), invitation, tz_name=current_app.config["TIMEZONE"])
+    return redirect(url_for(".whatsapp_send_list", survey_id=survey_id))
+
+
+def _invitation_of(survey_id: str, token: str):
+    try:
+        invitation = current_store().get_invitation(token)
+    except NotFound:
+        abort(404)
+    if invitation.survey_id != survey_id:
+        abort(404)
+    return invitation
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+def api_keys():
+    form = ApiKeyForm()
+    new_key = None
+    if form.validate_on_submit():
+        new_key = create_api_key(current_store(), form.label.data, g.owner)
+    return render_template("dashboard/api_keys.html", form=form, new_key=new_key, keys=current_store().list_api_keys(),
+                           action=ActionForm()), 400 if form.errors else 200
+
+
+@bp.post("/api-keys/<key_hash>/revoke")
+def revoke(key_hash: str):
+    if ActionForm().validate_on_submit():
+        revoke_api_key(current_store(), key_hash)
+    return redirect(url_for(".api_keys"))
+
+
+@bp.get("/surveys/<survey_id>/qr.<any(png, svg):kind>")
+def qr_code(survey_id: str, kind: str):
+    """The open link as a QR code for counters and receipts."""
+    import segno
+
+    survey = load_survey(survey_id)
+    buffer = io.BytesIO()
+    segno.make(url_for("answer.open_link", survey_id=survey.id, _external=True), error="m").save(
+        buffer, kind=kind, scale=12 if kind == "png" else 10, border=2)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="image/png" if kind == "png" else "image/svg+xml", as_attachment=True,
+                     download_name=f"survey-{survey.id}-qr.{kind}")
+
+
+@bp.get("/surveys/<survey_id>/poster")
+def poster(survey_id: str):
+    """A printable A5 poster with the QR code and a short invitation in both languages."""
+    survey = load_survey(survey_id)
+    return render_template("dashboard/poster.html", survey=survey,
+                           open_url=url_for("answer.open_link", survey_id=survey.id, _external=True))
+
