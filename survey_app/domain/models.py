@@ -133,6 +133,7 @@ class Response:
     customer_name: str = ""
     properties: dict[str, str] = field(default_factory=dict)
     submission_id: str = ""
+    amended_at: str = ""
 
     def score(self, survey: Survey) -> int | None:
         question = survey.nps_question

@@ -88,8 +88,8 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     :raises NotFound: no such response.
     """
     response = store.get_response(survey.id, response_id)
-    if response.submission_id != submission_id:
-        raise AlreadyAnswered("not this submission")
+    if response.submission_id != submission_id or response.amended_at:
+        raise AlreadyAnswered("not this submission, or already added to")
     open_questions = {q.id for q in unanswered_questions(survey, response)}
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:

@@ -66,14 +66,13 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     if invitation.is_expired(now):
         store.transition(claimed, replace(claimed, state=EXPIRED), from_states=(SENDING,))
         return EXPIRED
-    if invitation.attempts == 0:
-        verdict = _contact_allowed(store, survey, invitation, now)
-        if verdict != "ok":
-            state = OPTED_OUT if verdict == "opted_out" else SKIPPED
-            reason = "opted out" if state == OPTED_OUT else f"messaged within {survey.delivery.fatigue_days} days"
-            store.transition(claimed, replace(claimed, state=state, failure=reason), from_states=(SENDING,),
-                             count=_count(invitation, state, now, sender, "none"))
-            return state
+    verdict = _contact_allowed(store, survey, invitation, now)
+    if verdict != "ok":
+        state = OPTED_OUT if verdict == "opted_out" else SKIPPED
+        reason = "opted out" if state == OPTED_OUT else f"messaged within {survey.delivery.fatigue_days} days"
+        store.transition(claimed, replace(claimed, state=state, failure=reason), from_states=(SENDING,),
+                         count=_count(invitation, state, now, sender, "none"))
+        return state
     channel = _first_usable_channel(survey, invitation, sender)
     if channel is None:
         failed = replace(claimed, state=FAILED, failure="no usable channel: needs a phone (WhatsApp) or an e-mail "
@@ -101,7 +100,7 @@ def _contact_allowed(store: Store, survey: Survey, invitation: Invitation, now: 
     window_start = (now - timedelta(days=survey.delivery.fatigue_days)).isoformat()
     for contact in (invitation.phone, invitation.email):
         if contact:
-            verdict = store.claim_contact(contact, now.isoformat(), window_start)
+            verdict = store.claim_contact(contact, invitation.token, now.isoformat(), window_start)
             if verdict != "ok":
                 return verdict
     return "ok"

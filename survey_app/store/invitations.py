@@ -117,17 +117,15 @@ class InvitationItems(Table):
         return True
 
     # -- contacts: fatigue and opt-out ----------------------------------
-    def claim_contact(self, contact: str, now: str, window_start: str) -> str:
-        """Record a message to this contact unless opted out or messaged since `window_start`.
-
-        Returns "ok", "opted_out" or "fatigued".
-        """
+    def claim_contact(self, contact: str, token: str, now: str, window_start: str) -> str:
+        """Record a message to this contact unless opted out or messaged since `window_start` by another
+        invitation (a retry of the same invitation passes). Returns "ok", "opted_out" or "fatigued"."""
         if self._conditional(
             "update_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
-            UpdateExpression="SET last_invited_at = :now",
-            ConditionExpression="attribute_not_exists(opted_out_at) AND "
-                                "(attribute_not_exists(last_invited_at) OR last_invited_at < :window)",
-            ExpressionAttributeValues=to_item({":now": now, ":window": window_start}),
+            UpdateExpression="SET last_invited_at = :now, last_invitation = :token",
+            ConditionExpression="attribute_not_exists(opted_out_at) AND (attribute_not_exists(last_invited_at) "
+                                "OR last_invited_at < :window OR last_invitation = :token)",
+            ExpressionAttributeValues=to_item({":now": now, ":window": window_start, ":token": token}),
         ):
             return "ok"
         return "opted_out" if self.is_opted_out(contact) else "fatigued"

@@ -140,6 +140,8 @@ class ResponseItems(Table):
             yield day, value, _counters_of(item)
 
     def latest_comments(self, survey_id: str, limit: int) -> list[Comment]:
+        if limit < 1:
+            return []
         comments = []
         for item in self._partition(f"CMT#{survey_id}", ScanIndexForward=False, Limit=limit):
             for question_id, text in sorted(item["texts"].items()):

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 class LiveApp:
     url: str
     store: Store
+    app: object
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +56,7 @@ def live_app():
         thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
         thread.start()
         try:
-            yield LiveApp(f"http://127.0.0.1:{server.server_port}", store)
+            yield LiveApp(f"http://127.0.0.1:{server.server_port}", store, app)
         finally:
             server.shutdown()
             thread.join(timeout=10)
