@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test test-deps install-demo install-test package site clean
+.PHONY: demo test test-deps install-demo install-test package site bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ package:
 ## Build the static site for S3/CloudFront into site/dist, with content-hashed asset names.
 site: install-test
 	$(BIN)/python scripts/build_site.py
+
+## Benchmarks on DynamoDB Local and moto; rewrites docs/benchmarks.md (not tests: nothing fails on a slow machine).
+bench: install-test test-deps
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache dist site/dist

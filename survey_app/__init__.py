@@ -26,10 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def load_secrets(app: Flask) -> None:
-    """Secrets from SSM Parameter Store when SURVEY_<NAME>_PARAMETER names one (production on Lambda)."""
-    for name in ("SECRET_KEY", "WHATSAPP_TOKEN"):
+    """Secrets from SSM Parameter Store when SURVEY_<NAME>_PARAMETER names one (production on Lambda);
+    the WhatsApp token only where the Cloud API is configured."""
+    needed = {"SECRET_KEY": True, "WHATSAPP_TOKEN": bool(app.config["WHATSAPP_PHONE_NUMBER_ID"]),
+              "ALERT_WEBHOOK_SECRET": bool(app.config["ALERT_WEBHOOK_URL"])}
+    for name, wanted in needed.items():
         parameter = app.config.get(f"{name}_PARAMETER")
-        if not app.config[name] and parameter:
+        if wanted and not app.config[name] and parameter:
             from .parameters import read_secure_parameter
 
             app.config[name] = read_secure_parameter(parameter, app.config["AWS_REGION"])

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from .domain import metrics
 from .domain.metrics import TOP2_FLOOR
+from .domain.themes import THEME_LABELS
 from .services import Summary
 
 CATEGORY_COLOURS = {"detractor": "#d64545", "passive": "#e0b000", "promoter": "#2f9e44"}
@@ -31,9 +32,9 @@ def distribution(summary: Summary) -> str:
 
 
 def trend(summary: Summary) -> str:
-    """Weekly NPS with its 95% margin of error drawn as a band."""
-    weeks = [w for w, r in summary.weekly.items() if r.n]
-    results = [summary.weekly[w] for w in weeks]
+    """NPS by week or month with its 95% margin of error drawn as a band."""
+    weeks = [w for w, r in summary.trend.items() if r.n]
+    results = [summary.trend[w] for w in weeks]
     scores = [r.score for r in results]
     upper = [min(100, r.score + r.margin_of_error) for r in results]
     lower = [max(-100, r.score - r.margin_of_error) for r in results]
@@ -70,3 +71,25 @@ def ratings(summary: Summary, lang: str) -> str | None:
 def _wrapped(label: str, width: int = 22) -> str:
     """Whole labels on short lines: truncating made similar questions collapse into one bar."""
     return "<br>".join(textwrap.wrap(label, width)[:4])
+
+
+def themes(summary: Summary, lang: str) -> str | None:
+    """Mentions per theme, each bar labelled with the NPS of the customers who raised it."""
+    results = summary.themes()
+    if not results:
+        return None
+    names = sorted(results, key=lambda t: -results[t][0])
+    figure = go.Figure(go.Bar(
+        y=[THEME_LABELS[t].get(lang) for t in names], x=[results[t][0] for t in names], orientation="h",
+        marker_color=[_nps_colour(results[t][1].score) for t in names],
+        text=[f"NPS {results[t][1].score:+.0f}" if results[t][1].n else "" for t in names], textposition="auto",
+    ))
+    figure.update_layout(**LAYOUT, xaxis=dict(title="n"), yaxis=dict(autorange="reversed", automargin=True))
+    return _json(figure)
+
+
+def _nps_colour(score: float | None) -> str:
+    if score is None:
+        return "#9aa3af"
+    return CATEGORY_COLOURS["promoter"] if score >= 30 else (
+        CATEGORY_COLOURS["passive"] if score >= 0 else CATEGORY_COLOURS["detractor"])

@@ -86,8 +86,19 @@ def send_due_command():
     click.echo(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) or "nothing due")
 
 
+@click.command("send-alerts")
+@with_appcontext
+def send_alerts_command():
+    """Alert the owner about new follow-up cases (what the every-minute Lambda event runs)."""
+    from .jobs import run_send_alerts
+
+    outcomes = run_send_alerts()
+    click.echo(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) or "no new cases")
+
+
 def register(app) -> None:
-    for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command):
+    for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
+                    send_alerts_command):
         app.cli.add_command(command)
 
 

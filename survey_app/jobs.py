@@ -1,4 +1,4 @@
-"""Scheduled work, run by Zappa's scheduled events (and `survey-app send-due`)."""
+"""Scheduled work, run by Zappa's scheduled events (and the `send-due` / `send-alerts` commands)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,7 +6,7 @@ from collections import Counter
 from flask import current_app
 
 from .channels import build_channels
-from .services import Sender, send_due
+from .services import Alerter, Sender, send_alerts, send_due
 
 
 def run_send_due() -> Counter:
@@ -25,9 +25,43 @@ def run_send_due() -> Counter:
     return total
 
 
+def run_send_alerts() -> Counter:
+    config = current_app.config
+    outcomes = send_alerts(current_app.extensions["survey_store"], build_alerter(config))
+    current_app.logger.info("send-alerts: %s", dict(outcomes))
+    return outcomes
+
+
+def build_alerter(config) -> Alerter:
+    channels = build_channels(config)
+    whatsapp = None
+    if "whatsapp" in channels and config["ALERT_WHATSAPP_TO"]:
+        from .channels.whatsapp import WhatsAppCloud
+
+        whatsapp = WhatsAppCloud(api_base=config["WHATSAPP_API_BASE"], phone_number_id=config["WHATSAPP_PHONE_NUMBER_ID"],
+                                 access_token=config["WHATSAPP_TOKEN"], template=config["ALERT_WHATSAPP_TEMPLATE"])
+    webhook = None
+    if config["ALERT_WEBHOOK_URL"]:
+        from .channels.webhook import Webhook
+
+        webhook = Webhook(config["ALERT_WEBHOOK_URL"], config["ALERT_WEBHOOK_SECRET"])
+    recipients = tuple(r.strip() for r in config["ALERT_EMAILS"].split(",") if r.strip())
+    return Alerter(email=channels.get("email"), recipients=recipients, whatsapp=whatsapp,
+                   whatsapp_to=config["ALERT_WHATSAPP_TO"], webhook=webhook, dashboard_url=config["PUBLIC_URL"],
+                   language=config["OWNER_LANGUAGE"])
+
+
 def send_due_event(event, context):
     """Zappa `events` entry point: every few minutes."""
     from .wsgi import app
 
     with app.app_context():
         return dict(run_send_due())
+
+
+def send_alerts_event(event, context):
+    """Zappa `events` entry point: every minute, so owners hear of a new case within a minute or two."""
+    from .wsgi import app
+
+    with app.app_context():
+        return dict(run_send_alerts())

@@ -44,6 +44,16 @@ def response_counters(survey: Survey, answers: Mapping[str, object]) -> dict[str
     return counters
 
 
+def comment_counters(themes: Iterable[str], sentiment: str, score: int | None) -> dict[str, int]:
+    """Theme counts and the NPS of the customers who raised each theme, plus sentiment counts."""
+    counters: dict[str, int] = {f"sentiment#{sentiment}": 1} if sentiment else {}
+    for theme in themes:
+        counters[f"theme#{theme}#n"] = 1
+        if score is not None:
+            counters[f"theme#{theme}#{category(score)}"] = 1
+    return counters
+
+
 def response_part(counters: Mapping[str, int]) -> Counter:
     """The counters a recount of raw responses can reproduce (invitation events 'inv#...' are not)."""
     return Counter({k: v for k, v in counters.items() if not k.startswith("inv#")})
@@ -71,15 +81,19 @@ class NpsResult:
         return 100.0 * part / self.n if self.n else 0.0
 
     @property
-    def margin_of_error(self) -> float | None:
-        """95% adjusted-Wald half-width (MeasuringU): add 3/4 to each category and 3 to n."""
+    def standard_error(self) -> float | None:
+        """Adjusted-Wald (MeasuringU): add 3/4 to promoters and detractors and 3 to n, in NPS points."""
         if not self.n:
             return None
         n_adj = self.n + 3
         p = (self.promoters + 0.75) / n_adj
         d = (self.detractors + 0.75) / n_adj
-        variance = p + d - (p - d) ** 2
-        return 100.0 * Z95 * math.sqrt(variance / n_adj)
+        return 100.0 * math.sqrt((p + d - (p - d) ** 2) / n_adj)
+
+    @property
+    def margin_of_error(self) -> float | None:
+        """95% half-width of the adjusted-Wald interval."""
+        return None if self.standard_error is None else Z95 * self.standard_error
 
     @property
     def too_few(self) -> bool:
@@ -124,14 +138,49 @@ def choice_shares(counters: Mapping[str, int], question_id: str, values: Iterabl
     return {v: (100.0 * int(counters.get(f"q#{question_id}#o#{v}", 0)) / n if n else 0.0) for v in values}
 
 
+@dataclass(frozen=True)
+class Change:
+    """Difference between two periods' NPS, and whether it is bigger than sampling noise (95%)."""
+
+    points: float
+    margin: float
+
+    @property
+    def significant(self) -> bool:
+        return abs(self.points) > self.margin
+
+
+def compare(current: NpsResult, previous: NpsResult) -> Change | None:
+    """Two independent samples: the difference's standard error is the root of the summed squares."""
+    if not current.n or not previous.n:
+        return None
+    margin = Z95 * math.hypot(current.standard_error, previous.standard_error)
+    return Change(points=current.score - previous.score, margin=margin)
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly(daily: Mapping[str, Mapping[str, int]]) -> dict[str, NpsResult]:
-    """NPS per ISO week (keyed by its Monday) from per-day counters keyed 'YYYY-MM-DD'."""
-    weeks: dict[str, list[Mapping[str, int]]] = {}
+def bucket_start(day: date, by: str) -> date:
+    return day.replace(day=1) if by == "month" else week_start(day)
+
+
+def trend(daily: Mapping[str, Mapping[str, int]], by: str = "week") -> dict[str, NpsResult]:
+    """NPS per week (keyed by its Monday) or month (by its first day) from per-day counters 'YYYY-MM-DD'."""
+    buckets: dict[str, list[Mapping[str, int]]] = {}
     for day, counters in daily.items():
-        monday = week_start(date.fromisoformat(day)).isoformat()
-        weeks.setdefault(monday, []).append(counters)
-    return {monday: nps(merge(group)) for monday, group in sorted(weeks.items())}
+        start = bucket_start(date.fromisoformat(day), by).isoformat()
+        buckets.setdefault(start, []).append(counters)
+    return {start: nps(merge(group)) for start, group in sorted(buckets.items())}
+
+
+def theme_results(counters: Mapping[str, int], themes: Iterable[str]) -> dict[str, tuple[int, NpsResult]]:
+    """Mentions per theme and the NPS of the customers who mentioned it."""
+    results = {}
+    for theme in themes:
+        mentions = int(counters.get(f"theme#{theme}#n", 0))
+        if mentions:
+            results[theme] = (mentions, nps({k: counters.get(f"theme#{theme}#{k}", 0)
+                                             for k in ("promoter", "passive", "detractor")}))
+    return results

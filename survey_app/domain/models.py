@@ -134,11 +134,17 @@ class Response:
     properties: dict[str, str] = field(default_factory=dict)
     submission_id: str = ""
     amended_at: str = ""
+    channel: str = ""
 
     def score(self, survey: Survey) -> int | None:
         question = survey.nps_question
         value = self.answers.get(question.id) if question else None
         return value if isinstance(value, int) else None
+
+    @property
+    def segments(self) -> dict[str, str]:
+        """What a dashboard can slice by: the customer's properties, plus language and channel."""
+        return {k: v for k, v in (self.properties | {"language": self.language, "channel": self.channel}).items() if v}
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,41 @@ class Comment:
     score: int | None
     customer_name: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    language: str = ""
+    themes: tuple[str, ...] = ()
+    sentiment: str = ""
+
+
+OPEN, CONTACTED, RESOLVED = "open", "contacted", "resolved"
+CASE_STATES = (OPEN, CONTACTED, RESOLVED)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A close-the-loop case: an unhappy customer the owner should reach, by a due time."""
+
+    survey_id: str
+    response_id: str
+    created_at: str
+    due_at: str
+    reason: str  # "detractor" or "complaint"
+    score: int | None = None
+    comment: str = ""
+    customer_name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+    status: str = OPEN
+    assignee: str = ""
+    notes: tuple[dict, ...] = ()
+    contacted_at: str = ""
+    resolved_at: str = ""
+    alerted_at: str = ""
+    alert_failures: tuple[str, ...] = ()
+
+    def is_overdue(self, now_iso: str) -> bool:
+        return self.status != RESOLVED and self.due_at <= now_iso
 
 
 @dataclass(frozen=True)

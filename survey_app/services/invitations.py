@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..domain.contacts import ContactError, normalise_email, normalise_phone
 from ..domain.models import (FAILED, LANGUAGES, MANUAL_CHANNEL, OPENED, QUEUED, SCHEDULED, SENT, WA_LINK_CHANNEL,
                              Invitation, Survey)
-from ..errors import Duplicate
+from ..errors import Duplicate, StoreUnavailable
 from ..store import Store
 from .common import local_day, new_token, utcnow
 
@@ -163,9 +163,12 @@ def open_invitation(store: Store, token: str, now: datetime | None = None, tz_na
         raise LinkExpired(token)
     if mark_opened and invitation.state == SENT:
         opened = replace(invitation, state=OPENED, opened_at=now.isoformat())
-        if store.transition(invitation, opened, from_states=(SENT,),
-                            count=(local_day(now, tz_name), f"inv#{invitation.channel}#opened")):
-            invitation = opened
+        try:
+            if store.transition(invitation, opened, from_states=(SENT,),
+                                count=(local_day(now, tz_name), f"inv#{invitation.channel}#opened")):
+                invitation = opened
+        except StoreUnavailable:
+            pass  # open tracking is best effort: the customer gets the page whatever happens to the counter
     return store.get_survey(invitation.survey_id), invitation
 
 

@@ -1,12 +1,13 @@
 """Recording answers: once per link, counters in the same transaction, retries recognised."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from ..domain import metrics
-from ..domain.models import TEXT_TYPES, Invitation, Response, Survey
+from ..domain.models import TEXT_TYPES, FollowUp, Invitation, Response, Survey
+from ..domain.themes import is_complaint, sentiment, themes
 from ..errors import AlreadyAnswered
 from ..store import Store
 from .common import local_day, new_token, utcnow
@@ -23,14 +24,56 @@ class PastAnswer:
     properties: dict[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class ResponseWrite:
+    """A response with everything the store writes beside it, in the same transaction."""
+
+    response: Response
+    counters: dict[str, int]
+    texts: dict[str, str]
+    score: int | None
+    labels: dict[str, object]
+    case: FollowUp | None = None
+
+
 def _texts(survey: Survey, answers: dict[str, object]) -> dict[str, str]:
     return {q.id: str(answers[q.id]) for q in survey.questions if q.type in TEXT_TYPES and answers.get(q.id)}
 
 
-def _response_write(survey: Survey, response: Response) -> tuple[Response, dict[str, int], dict[str, str], int | None]:
-    """A response with what the store writes beside it: counters, comment texts, NPS score."""
-    return response, metrics.response_counters(survey, response.answers), _texts(survey, response.answers), \
-        response.score(survey)
+def _labels(texts: dict[str, str]) -> dict[str, object]:
+    joined = "\n".join(texts.values())
+    return {"themes": themes(joined), "sentiment": sentiment(joined)} if joined else {}
+
+
+def _response_write(survey: Survey, response: Response) -> ResponseWrite:
+    texts = _texts(survey, response.answers)
+    labels = _labels(texts)
+    score = response.score(survey)
+    counters = metrics.response_counters(survey, response.answers) | metrics.comment_counters(
+        labels.get("themes", ()), labels.get("sentiment", ""), score)
+    return ResponseWrite(response, counters, texts, score, labels)
+
+
+def counters_for(survey: Survey, response: Response) -> dict[str, int]:
+    """Every aggregate counter one stored response accounts for: what a recount (reconcile) adds up."""
+    return _response_write(survey, response).counters
+
+
+def _case_for(write: ResponseWrite, invitation: Invitation | None, due_hours: int) -> FollowUp | None:
+    """Every detractor (0-6), and every complaint whatever the score, becomes a case to follow up."""
+    complaint = write.labels.get("sentiment") == "negative" and is_complaint("\n".join(write.texts.values()))
+    detractor = write.score is not None and write.score <= 6
+    if not (detractor or complaint):
+        return None
+    response = write.response
+    created = datetime.fromisoformat(response.submitted_at)
+    return FollowUp(
+        survey_id=response.survey_id, response_id=response.response_id, created_at=response.submitted_at,
+        due_at=(created + timedelta(hours=due_hours)).isoformat(), reason="detractor" if detractor else "complaint",
+        score=write.score, comment="\n".join(write.texts.values()), customer_name=response.customer_name,
+        email=invitation.email if invitation else "", phone=invitation.phone if invitation else "",
+        language=response.language, properties=response.properties,
+    )
 
 
 def _response(survey: Survey, answers: dict[str, object], *, response_id: str, submitted_at: datetime,
@@ -43,13 +86,14 @@ def _response(survey: Survey, answers: dict[str, object], *, response_id: str, s
         invitation_token=invitation.token if invitation else "",
         customer_name=invitation.customer_name if invitation else customer_name,
         properties=dict(invitation.properties) if invitation else dict(properties or {}),
-        submission_id=submission_id,
+        submission_id=submission_id, channel=(invitation.channel if invitation else "open"),
     )
 
 
 def submit_response(
     store: Store, survey: Survey, answers: dict[str, object], *, language: str, submission_id: str,
     invitation: Invitation | None = None, now: datetime | None = None, tz_name: str = "Asia/Jakarta",
+    case_due_hours: int = 48,
 ) -> Response:
     """Store one response with its counters; a retry of the same submission succeeds without counting twice.
 
@@ -60,10 +104,11 @@ def submit_response(
         submitted_at=now or utcnow(), tz_name=tz_name, language=language, submission_id=submission_id,
         invitation=invitation,
     )
-    written, counters, texts, score = _response_write(survey, response)
-    counters[f"inv#{invitation.channel if invitation else 'open'}#answered"] = 1
+    write = _response_write(survey, response)
+    write.counters[f"inv#{response.channel}#answered"] = 1
+    case = _case_for(write, invitation, case_due_hours)
     try:
-        store.record_response(written, counters, texts, score)
+        store.record_response(response, write.counters, write.texts, write.score, write.labels, case)
     except AlreadyAnswered:
         if not _is_same_submission(store, response):
             raise
@@ -81,7 +126,7 @@ def unanswered_questions(survey: Survey, response: Response) -> list:
 
 
 def amend_response(store: Store, survey: Survey, response_id: str, submission_id: str,
-                   extra: dict[str, object], now: datetime | None = None) -> Response:
+                   extra: dict[str, object], now: datetime | None = None, case_due_hours: int = 48) -> Response:
     """The 'tell us more' step after a one-tap score: adds answers to unanswered questions, once.
 
     :raises AlreadyAnswered: already amended, or not this browser's submission.
@@ -94,20 +139,23 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:
         return response
-    counters = metrics.response_counters(survey, added)
-    counters.pop("n")
-    merged = response.answers | added
-    store.amend_response(response, added, counters, _texts(survey, merged), response.score(survey),
-                         amended_at=(now or utcnow()).isoformat())
+    before = _response_write(survey, response)
+    after = _response_write(survey, replace(response, answers=response.answers | added))
+    counters = {k: v - before.counters.get(k, 0) for k, v in after.counters.items() if v != before.counters.get(k, 0)}
+    case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)
+    existing = store.case_or_none(survey.id, response.response_id)
+    if existing is not None and case is not None:
+        case = replace(existing, comment=case.comment)
+    store.amend_response(response, added, counters, after.texts, after.score,
+                         amended_at=(now or utcnow()).isoformat(), labels=after.labels, case=case,
+                         case_exists=existing is not None)
     return response
 
 
 def import_history(store: Store, survey: Survey, past: Iterable[PastAnswer], tz_name: str) -> int:
     """Bulk-load earlier responses (no invitations: those links expired long ago); returns how many."""
-    return store.load_history(
-        _response_write(survey, _response(
-            survey, p.answers, response_id=f"h{new_token()}", submitted_at=p.submitted_at, tz_name=tz_name,
-            language=p.language, submission_id="", customer_name=p.customer_name, properties=p.properties,
-        ))
-        for p in past
-    )
+    writes = (_response_write(survey, _response(
+        survey, p.answers, response_id=f"h{new_token()}", submitted_at=p.submitted_at, tz_name=tz_name,
+        language=p.language, submission_id="", customer_name=p.customer_name, properties=p.properties,
+    )) for p in past)
+    return store.load_history((w.response, w.counters, w.texts, w.score, w.labels) for w in writes)

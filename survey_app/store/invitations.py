@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ..domain.models import FAILED, OPENED, QUEUED, SCHEDULED, SENDING, SENT, Invitation
-from ..errors import AlreadyAnswered, Duplicate
+from ..errors import AlreadyAnswered, Duplicate, NotFound
 from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, add_counters, from_item, to_item
 
 DUE_QUEUE = "DUE"
@@ -59,6 +59,12 @@ class InvitationItems(Table):
 
     def get_invitation(self, token: str) -> Invitation:
         return _invitation(self._get(f"INV#{token}", "INV"))
+
+    def invitation_or_none(self, token: str) -> Invitation | None:
+        try:
+            return self.get_invitation(token) if token else None
+        except NotFound:
+            return None
 
     def submission_of(self, token: str) -> str:
         return self._get(f"INV#{token}", "INV").get("submission_id", "")

@@ -5,9 +5,10 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import Iterable, Iterator, Mapping
 
-from ..domain.models import ANSWERED, Comment, Response
+from ..domain.models import ANSWERED, Comment, FollowUp, Response
 from ..errors import NotFound
-from .table import Table, add_counters, to_item
+from .cases import case_record
+from .table import Table, add_counters, from_item, to_item
 
 SEGMENT_VALUE_MAX = 100
 
@@ -20,19 +21,33 @@ def _response_record(response: Response) -> dict:
     return asdict(response) | {"pk": f"RESP#{response.survey_id}", "sk": response.response_id}
 
 
-def _comment_record(response: Response, texts: Mapping[str, str], score: int | None) -> dict:
+def _comment_record(response: Response, texts: Mapping[str, str], score: int | None,
+                    labels: Mapping[str, object]) -> dict:
+    """`labels`: themes and sentiment of the comment, stored so comment lists can filter by them."""
     return {
         "pk": f"CMT#{response.survey_id}", "sk": f"{response.submitted_at}#{response.response_id}",
         "response_id": response.response_id, "submitted_at": response.submitted_at, "texts": dict(texts),
         "score": score, "customer_name": response.customer_name, "properties": response.properties,
+        "language": response.language, "themes": list(labels.get("themes", ())),
+        "sentiment": labels.get("sentiment", ""),
     }
 
 
 def _aggregate_keys(response: Response) -> list[str]:
-    """The day item plus one item per (customer property, day, value): the segments a dashboard can filter."""
+    """The day item plus one item per (segment property, day, value): the slices a dashboard can filter by."""
     return [f"DAY#{response.day}"] + [
-        segment_sk(prop, response.day, value) for prop, value in sorted(response.properties.items()) if value
+        segment_sk(prop, response.day, value) for prop, value in sorted(response.segments.items())
     ]
+
+
+def _properties_update(survey_id: str, names: set[str]) -> dict:
+    """Remembers which segment properties a survey has, so the dashboard can offer them without a scan."""
+    return {
+        "Key": to_item({"pk": f"AGG#{survey_id}", "sk": "PROPS"}),
+        "UpdateExpression": "ADD #names :names",
+        "ExpressionAttributeNames": {"#names": "names"},
+        "ExpressionAttributeValues": to_item({":names": names}),
+    }
 
 
 def _counters_of(item: Mapping[str, object]) -> dict[str, int]:
@@ -41,9 +56,11 @@ def _counters_of(item: Mapping[str, object]) -> dict[str, int]:
 
 class ResponseItems(Table):
     def record_response(
-        self, response: Response, counters: Mapping[str, int], texts: Mapping[str, str], score: int | None
+        self, response: Response, counters: Mapping[str, int], texts: Mapping[str, str], score: int | None,
+        labels: Mapping[str, object] | None = None, case: FollowUp | None = None,
     ) -> None:
-        """Response, comment and every aggregate counter in one transaction, at most once per invitation.
+        """Response, comment, follow-up case and every aggregate counter in one transaction, at most once
+        per invitation: nothing is half-written.
 
         :raises AlreadyAnswered: the invitation (or this open-link submission) was answered before.
         """
@@ -61,13 +78,19 @@ class ResponseItems(Table):
         items.append({"Put": {"Item": to_item(_response_record(response)),
                               "ConditionExpression": "attribute_not_exists(pk)"}})
         if texts:
-            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score))}})
+            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score, labels or {}))}})
+        if case is not None:
+            items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": "attribute_not_exists(pk)"}})
         for sk in _aggregate_keys(response):
             items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
+        if response.segments:
+            items.append({"Update": _properties_update(response.survey_id, set(response.segments))})
         self._transact(items, token=response.submission_id)
 
     def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
-                       texts: Mapping[str, str], score: int | None, amended_at: str) -> None:
+                       texts: Mapping[str, str], score: int | None, amended_at: str,
+                       labels: Mapping[str, object] | None = None, case: FollowUp | None = None,
+                       case_exists: bool = False) -> None:
         """Adds answers to a response once (the 'tell us more' step after a one-tap score), same transaction rules.
 
         :raises AlreadyAnswered: it was amended before, or the submission does not match.
@@ -82,7 +105,10 @@ class ResponseItems(Table):
                                                  | {":sub": response.submission_id, ":now": amended_at}),
         }}]
         if texts:
-            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score))}})
+            items.append({"Put": {"Item": to_item(_comment_record(response, texts, score, labels or {}))}})
+        if case is not None:  # the comment may open a case, or add to the one a low score opened
+            condition = "attribute_exists(pk)" if case_exists else "attribute_not_exists(pk)"
+            items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": condition}})
         if counters:
             for sk in _aggregate_keys(response):
                 items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
@@ -92,20 +118,25 @@ class ResponseItems(Table):
         item = self._get(f"RESP#{survey_id}", response_id)
         return Response(**{k: v for k, v in item.items() if k in Response.__dataclass_fields__})
 
-    def load_history(self, entries: Iterable[tuple[Response, Mapping[str, int], Mapping[str, str], int | None]]) -> int:
+    def load_history(self, entries: Iterable[tuple[Response, Mapping[str, int], Mapping[str, str], int | None,
+                                                   Mapping[str, object]]]) -> int:
         """Bulk-load past responses (demo seed, imports of earlier survey results): batch writes, and one
         counter update per aggregate item instead of one transaction per response. Not for live answers."""
         totals: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        writes = []
-        for response, counters, texts, score in entries:
+        writes, names = [], defaultdict(set)
+        for response, counters, texts, score, labels in entries:
             writes.append(_response_record(response))
             if texts:
-                writes.append(_comment_record(response, texts, score))
+                writes.append(_comment_record(response, texts, score, labels))
             for sk in _aggregate_keys(response):
                 totals[(f"AGG#{response.survey_id}", sk)].update(counters)
+            names[response.survey_id].update(response.segments)
         self._batch_put(writes)
         for (pk, sk), counters in totals.items():
             self._call("update_item", **add_counters(pk, sk, dict(counters)))
+        for survey_id, survey_names in names.items():
+            if survey_names:
+                self._call("update_item", **_properties_update(survey_id, survey_names))
         return sum(1 for w in writes if w["pk"].startswith("RESP#"))
 
     def response_exists(self, survey_id: str, response_id: str) -> bool:
@@ -120,6 +151,17 @@ class ResponseItems(Table):
         fields = Response.__dataclass_fields__
         for item in self._partition(f"RESP#{survey_id}"):
             yield Response(**{k: v for k, v in item.items() if k in fields})
+
+    def segment_properties(self, survey_id: str) -> list[str]:
+        item = self._call("get_item", Key=to_item({"pk": f"AGG#{survey_id}", "sk": "PROPS"})).get("Item")
+        return sorted(from_item(item).get("names", [])) if item else []
+
+    def comments_between(self, survey_id: str, first: str, last: str, limit: int) -> Iterator[Comment]:
+        """Newest first within [first, last] (UTC ISO prefixes); at most `limit` comment items are read,
+        so a filtered search stays bounded however many comments a survey has."""
+        items = self._between(f"CMT#{survey_id}", first, last + "\uffff", ScanIndexForward=False)
+        for _, item in zip(range(limit), items):
+            yield from _comments_of(survey_id, item)
 
     def daily_counters(self, survey_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
         items = self._between(f"AGG#{survey_id}", f"DAY#{first_day}", f"DAY#{last_day}")
@@ -144,12 +186,18 @@ class ResponseItems(Table):
             return []
         comments = []
         for item in self._partition(f"CMT#{survey_id}", ScanIndexForward=False, Limit=limit):
-            for question_id, text in sorted(item["texts"].items()):
-                comments.append(Comment(
-                    survey_id=survey_id, response_id=item["response_id"], submitted_at=item["submitted_at"],
-                    question_id=question_id, text=text, score=item.get("score"),
-                    customer_name=item.get("customer_name", ""), properties=item.get("properties", {}),
-                ))
+            comments.extend(_comments_of(survey_id, item))
             if len(comments) >= limit:
                 break
         return comments[:limit]
+
+
+def _comments_of(survey_id: str, item: dict) -> list[Comment]:
+    return [
+        Comment(survey_id=survey_id, response_id=item["response_id"], submitted_at=item["submitted_at"],
+                question_id=question_id, text=text, score=item.get("score"),
+                customer_name=item.get("customer_name", ""), properties=item.get("properties", {}),
+                language=item.get("language", ""), themes=tuple(item.get("themes", ())),
+                sentiment=item.get("sentiment", ""))
+        for question_id, text in sorted(item["texts"].items())
+    ]

@@ -6,7 +6,7 @@ from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 
 PUBLIC_BUILTINS = {"static"}
 SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css",
-                 "key_hash": "0" * 64, "kind": "png"}
+                 "key_hash": "0" * 64, "kind": "png", "fmt": "csv", "response_id": "abcdefghijkl"}
 
 
 def routes(app):
@@ -33,7 +33,7 @@ def test_every_owner_route_redirects_anonymous_visitors_to_login(app, client):
 def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
     public = {e for e, _, _, is_public in routes(app) if is_public}
     assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "answer.tell_more",
-                      "answer.unsubscribe", "auth.login",
+                      "answer.unsubscribe", "api.purchases", "auth.login",
                       "auth.home"}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from survey_app.domain import metrics
 from survey_app.errors import AlreadyAnswered, NotFound
-from survey_app.services import PastAnswer, create_invitation, import_history, submit_response
+from survey_app.services import PastAnswer, counters_for, create_invitation, import_history, submit_response
 from survey_app.web.answer.forms import new_submission_id
 from tests.factories import every_type_survey, make_survey
 
@@ -62,7 +62,7 @@ def test_aggregates_by_day_and_segment_equal_a_recount_of_raw_responses(store):
                         submission_id=new_submission_id(), invitation=invitation, now=NOW - timedelta(days=day))
     daily = store.daily_counters(survey.id, *ALL_DAYS)
     assert len(daily) == 3
-    recount = metrics.merge(metrics.response_counters(survey, r.answers) for r in store.iter_responses(survey.id))
+    recount = metrics.merge(counters_for(survey, r) for r in store.iter_responses(survey.id))
     assert metrics.response_part(metrics.merge(daily.values())) == recount
 
     last_two_days = store.daily_counters(survey.id, "2026-11-27", "2026-11-28")
@@ -93,7 +93,7 @@ def test_bulk_history_builds_the_same_aggregates_as_live_answers(store):
             for s in range(11)]
     assert import_history(store, survey, past, tz_name="Asia/Jakarta") == 11
     totals = metrics.merge(store.daily_counters(survey.id, *ALL_DAYS).values())
-    recount = metrics.merge(metrics.response_counters(survey, r.answers) for r in store.iter_responses(survey.id))
+    recount = metrics.merge(counters_for(survey, r) for r in store.iter_responses(survey.id))
     assert metrics.response_part(totals) == recount and totals["n"] == 11
 
 

@@ -97,6 +97,6 @@ def test_distribution_lists_every_score_even_unused():
 
 def test_weekly_groups_days_by_monday():
     daily = {"2026-11-23": counters_for(10), "2026-11-29": counters_for(0), "2026-11-30": counters_for(9)}
-    weeks = metrics.weekly(daily)
+    weeks = metrics.trend(daily, "week")
     assert list(weeks) == ["2026-11-23", "2026-11-30"]
     assert weeks["2026-11-23"].score == 0.0 and weeks["2026-11-30"].score == 100.0

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from ...errors import NotFound
 from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
                          revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
+from ...services.dashboard import Filters
 from .. import current_store
 from . import bp
 from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
@@ -48,8 +49,9 @@ def import_csv(survey_id: str):
 @bp.get("/surveys/<survey_id>/invitations")
 def invitations(survey_id: str):
     survey = load_survey(survey_id)
-    summary = survey_summary(current_store(), survey, days=current_app.config["DASHBOARD_DAYS"],
-                             tz_name=current_app.config["TIMEZONE"], comment_limit=0)
+    filters = Filters.last_days(current_app.config["DASHBOARD_DAYS"], current_app.config["TIMEZONE"])
+    summary = survey_summary(current_store(), survey, filters, tz_name=current_app.config["TIMEZONE"],
+                             comment_limit=0, with_segments=False)
     return render_template("dashboard/invitations.html", survey=survey, delivery=summary.delivery(),
                            failed=failures(current_store(), survey), latest=current_store().invitations_of(survey.id),
                            action=ActionForm())

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...domain.contacts import ContactError, normalise_email, normalise_phone
-from ...domain.models import QUESTION_TYPES, Delivery, Option, Question, Survey, Text
+from ...domain.models import CASE_STATES, QUESTION_TYPES, Delivery, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
+from ...domain.themes import THEMES
+from ...services.dashboard import CATEGORY_SCORES, Filters
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
@@ -162,3 +165,43 @@ class ApiKeyForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
+
+
+class CaseForm(FlaskForm):
+    status = SelectField(choices=[SelectChoice(s, s) for s in CASE_STATES])
+    assignee = StringField(validators=[Optional(), Length(max=254)])
+    note = TextAreaField(validators=[Optional(), Length(max=2000)])
+    ask_again = BooleanField()
+
+
+class DashboardFilterForm(Form):
+    """GET filters (no CSRF: reading only). Bad values fall back to defaults with the field's error shown."""
+
+    first = DateField(validators=[Optional()])
+    last = DateField(validators=[Optional()])
+    segment = StringField(validators=[Optional(), Length(max=300)])
+    by = SelectField(choices=[SelectChoice("week", "week"), SelectChoice("month", "month")], default="week",
+                     validate_choice=False)
+    category = SelectField(choices=[SelectChoice("", ""), SelectChoice("promoter", "promoter"),
+                                    SelectChoice("passive", "passive"), SelectChoice("detractor", "detractor")],
+                           validate_choice=False)
+    theme = StringField(validators=[Optional(), Length(max=40)])
+    q = StringField(validators=[Optional(), Length(max=100)])
+
+    def filters(self, default_days: int, tz_name: str, max_days: int = 731) -> Filters:
+        defaults = Filters.last_days(default_days, tz_name)
+        self.validate()
+        first = self.first.data if self.first.data and not self.first.errors else None
+        last = self.last.data if self.last.data and not self.last.errors else None
+        last = last or date.fromisoformat(defaults.last_day)
+        first = first or (last - (date.fromisoformat(defaults.last_day) - date.fromisoformat(defaults.first_day)))
+        if first > last or (last - first).days >= max_days:
+            first = last - timedelta(days=default_days - 1)
+        segment = None
+        if self.segment.data and "=" in self.segment.data:
+            prop, value = self.segment.data.split("=", 1)
+            segment = (prop, value)
+        return Filters(first.isoformat(), last.isoformat(), segment,
+                       by=self.by.data if self.by.data in ("week", "month") else "week",
+                       category=self.category.data if self.category.data in CATEGORY_SCORES else "",
+                       theme=self.theme.data if self.theme.data in THEMES else "", query=(self.q.data or "").strip())

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from ...domain.metrics import FEW_RESPONSES, rating
-from ...domain.models import RATING_SCALES, DefinitionError, Survey
+from ...domain.metrics import FEW_RESPONSES, choice_shares, rating
+from ...domain.models import CHOICE_TYPES, RATING_SCALES, DefinitionError, Survey
+from ...domain.themes import THEME_LABELS
 from ...errors import NotFound
 from ...services import create_invitation, save_survey, survey_from_template, survey_summary, utcnow, whatsapp_share_link
 from .. import current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
-from .forms import NewSurveyForm, PersonalLinkForm, SurveyEditForm
+from ...services.dashboard import COMMENTS_EXAMINED
+from .forms import DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
 
 def load_survey(survey_id: str) -> Survey:
@@ -84,11 +86,16 @@ def dashboard(survey_id: str):
     from ... import charts  # plotly is imported here, never on customer pages
 
     survey = load_survey(survey_id)
-    summary = survey_summary(current_store(), survey, days=current_app.config["DASHBOARD_DAYS"],
-                             tz_name=current_app.config["TIMEZONE"])
+    form = DashboardFilterForm(request.args)
+    filters = form.filters(current_app.config["DASHBOARD_DAYS"], current_app.config["TIMEZONE"])
+    summary = survey_summary(current_store(), survey, filters, tz_name=current_app.config["TIMEZONE"])
     rating_rows = [(q, rating(summary.totals, q.id, q.type)) for q in survey.questions
                    if q.type in RATING_SCALES and q.type != "nps"]
+    choice_rows = [(q, choice_shares(summary.totals, q.id, [o.value for o in q.options])) for q in survey.questions
+                   if q.type in CHOICE_TYPES]
     figures = {"distribution": charts.distribution(summary), "trend": charts.trend(summary),
-               "ratings": charts.ratings(summary, g.lang)}
+               "ratings": charts.ratings(summary, g.lang), "themes": charts.themes(summary, g.lang)}
     return render_template("dashboard/dashboard.html", summary=summary, figures=figures, rating_rows=rating_rows,
-                           few=FEW_RESPONSES, days=current_app.config["DASHBOARD_DAYS"])
+                           choice_rows=choice_rows, few=FEW_RESPONSES, form=form, filters=filters,
+                           theme_labels=THEME_LABELS, examined=COMMENTS_EXAMINED,
+                           link_args={k: v for k, v in request.args.items() if k != "segment"})
