@@ -61,7 +61,7 @@ def counters_for(survey: Survey, response: Response) -> dict[str, int]:
 
 def _case_for(write: ResponseWrite, invitation: Invitation | None, due_hours: int) -> FollowUp | None:
     """Every detractor (0-6), and every complaint whatever the score, becomes a case to follow up."""
-    complaint = write.labels.get("sentiment") == "negative" and is_complaint("\n".join(write.texts.values()))
+    complaint = is_complaint("\n".join(write.texts.values())) if write.texts else False
     detractor = write.score is not None and write.score <= 6
     if not (detractor or complaint):
         return None
