@@ -96,9 +96,31 @@ def send_alerts_command():
     click.echo(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) or "no new cases")
 
 
+@click.command("reconcile")
+@click.option("--survey", "survey_ids", multiple=True, help="Survey id (default: every survey).")
+@click.option("--fix", is_flag=True, help="Correct the aggregates to the recount after reporting.")
+@with_appcontext
+def reconcile_command(survey_ids, fix):
+    """Recount aggregates from raw responses and report drift; exits 1 when there is drift (unless fixed)."""
+    from .services import reconcile
+
+    surveys = [_store().get_survey(s) for s in survey_ids] if survey_ids else _store().list_surveys()
+    drifted = False
+    for survey in surveys:
+        drift = reconcile(_store(), survey, fix=fix)
+        click.echo(f"survey {survey.id}: {drift.responses} responses, "
+                   f"{'no drift' if drift.clean else f'{len(drift.items)} aggregate items drifted'}")
+        for key, differences in sorted(drift.items.items()):
+            detail = ", ".join(f"{name} stored {have} recounted {want}" for name, (have, want) in sorted(differences.items()))
+            click.echo(f"  {key}: {detail}")
+        drifted = drifted or not drift.clean
+    if drifted and not fix:
+        raise SystemExit(1)
+
+
 def register(app) -> None:
     for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
-                    send_alerts_command):
+                    send_alerts_command, reconcile_command):
         app.cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ from .dashboard import Summary, survey_summary
 from .invitations import (ImportReport, LinkExpired, Purchase, PurchaseError, create_invitation, failures,
                           import_purchases, invitation_for_purchase, iter_csv_rows, mark_sent, open_invitation,
                           opt_out, parse_purchase, retry_failed, send_list, whatsapp_share_link)
+from .reconcile import Drift, reconcile
 from .responses import PastAnswer, amend_response, counters_for, import_history, submit_response, unanswered_questions
 from .sending import Sender, send_due
 from .surveys import save_survey, survey_from_template
@@ -17,6 +18,6 @@ __all__ = [
     "utcnow", "Summary", "survey_summary", "ImportReport", "LinkExpired", "Purchase", "PurchaseError",
     "create_invitation", "failures", "import_purchases", "invitation_for_purchase", "iter_csv_rows", "mark_sent",
     "open_invitation", "opt_out", "parse_purchase", "retry_failed", "send_list", "whatsapp_share_link",
-    "PastAnswer", "amend_response", "counters_for", "import_history", "submit_response", "unanswered_questions", "Sender",
+    "Drift", "reconcile", "PastAnswer", "amend_response", "counters_for", "import_history", "submit_response", "unanswered_questions", "Sender",
     "send_due", "save_survey", "survey_from_template",
 ]

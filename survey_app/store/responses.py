@@ -169,7 +169,16 @@ class ResponseItems(Table):
 
     def add_day_counters(self, survey_id: str, day: str, counters: Mapping[str, int]) -> None:
         """Invitation events (sent, failed, opened...) counted on the day they happened."""
-        self._call("update_item", **add_counters(f"AGG#{survey_id}", f"DAY#{day}", counters))
+        self.add_counters(survey_id, f"DAY#{day}", counters)
+
+    def add_counters(self, survey_id: str, sk: str, counters: Mapping[str, int]) -> None:
+        self._call("update_item", **add_counters(f"AGG#{survey_id}", sk, counters))
+
+    def aggregate_items(self, survey_id: str) -> Iterator[tuple[str, dict[str, int]]]:
+        """Every day and segment aggregate of a survey (reconcile only)."""
+        for item in self._partition(f"AGG#{survey_id}"):
+            if item["sk"].startswith(("DAY#", "SEG#")):
+                yield item["sk"], _counters_of(item)
 
     def segment_counters(
         self, survey_id: str, prop: str, first_day: str, last_day: str

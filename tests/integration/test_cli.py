@@ -35,3 +35,16 @@ def test_seed_demo_fills_ninety_days_in_two_languages(runner, store):
     languages = {r.language for r in store.iter_responses(survey.id)}
     assert languages == {"id", "en"}
     assert len(store.latest_comments(survey.id, 5)) == 5
+
+
+def test_reconcile_reports_no_drift_then_finds_and_fixes_injected_drift(runner, store):
+    runner.invoke(args=["seed-demo", "--responses", "50"])
+    (survey,) = store.list_surveys()
+    clean = runner.invoke(args=["reconcile"])
+    assert clean.exit_code == 0 and "50 responses, no drift" in clean.output
+    day = next(iter(store.daily_counters(survey.id, "2000-01-01", "2999-12-31")))
+    store.add_day_counters(survey.id, day, {"n": 1, "promoter": 1})  # a response counted twice
+    drifted = runner.invoke(args=["reconcile", "--survey", survey.id])
+    assert drifted.exit_code == 1 and f"DAY#{day}: n stored" in drifted.output
+    assert runner.invoke(args=["reconcile", "--fix"]).exit_code == 0
+    assert "no drift" in runner.invoke(args=["reconcile"]).output
