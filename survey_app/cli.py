@@ -118,9 +118,26 @@ def reconcile_command(survey_ids, fix):
         raise SystemExit(1)
 
 
+@click.command("erase-customer")
+@click.option("--email", default="", help="The customer's e-mail address.")
+@click.option("--phone", default="", help="The customer's phone number (any format; Indonesian by default).")
+@click.option("--actor", default="cli", show_default=True, help="Who asked, for the audit record.")
+@with_appcontext
+def erase_customer_command(email, phone, actor):
+    """Remove a customer's personal data everywhere; anonymous scores and counters stay; audited."""
+    from .domain.contacts import ContactError
+    from .services import erase_customer
+
+    try:
+        result = erase_customer(_store(), email=email, phone=phone, actor=actor)
+    except (ContactError, ValueError) as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"erased: {result.invitations} invitations, {result.responses} responses, {result.cases} cases")
+
+
 def register(app) -> None:
     for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
-                    send_alerts_command, reconcile_command):
+                    send_alerts_command, reconcile_command, erase_customer_command):
         app.cli.add_command(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from datetime import datetime
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,6 +14,27 @@ from ..store import Store
 from .common import utcnow
 
 API_KEY_PREFIX = "sk_"
+LOGIN_WINDOW_MINUTES = 15
+MAX_FAILURES_PER_ACCOUNT = 5  # then that account is locked until the window ends, whatever the password
+MAX_FAILURES_PER_IP = 30  # one address guessing across many accounts
+
+
+def _login_window(now: datetime) -> str:
+    minute = now.minute - now.minute % LOGIN_WINDOW_MINUTES
+    return now.replace(minute=minute, second=0, microsecond=0).isoformat()
+
+
+def login_locked(store: Store, email: str, ip: str, now: datetime | None = None) -> bool:
+    window = _login_window(now or utcnow())
+    return (store.rate_hits(f"login#account#{email.strip().lower()}", window) >= MAX_FAILURES_PER_ACCOUNT
+            or store.rate_hits(f"login#ip#{ip}", window) >= MAX_FAILURES_PER_IP)
+
+
+def record_login_failure(store: Store, email: str, ip: str, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    window, expires = _login_window(now), int(now.timestamp()) + 2 * LOGIN_WINDOW_MINUTES * 60
+    for key in (f"login#account#{email.strip().lower()}", f"login#ip#{ip}"):
+        store.take_rate_token(key, window, limit=10**6, expires_epoch=expires)
 
 
 def create_owner(store: Store, email: str, password: str, role: str = "admin") -> Owner:

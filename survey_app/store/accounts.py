@@ -34,6 +34,10 @@ class AccountItems(Table):
             ExpressionAttributeValues=to_item({":at": revoked_at}),
         )
 
+    def rate_hits(self, key: str, window: str) -> int:
+        item = self._call("get_item", Key=to_item({"pk": f"RATE#{key}", "sk": window}), ConsistentRead=True)
+        return int(item["Item"]["hits"]["N"]) if "Item" in item else 0
+
     def take_rate_token(self, key: str, window: str, limit: int, expires_epoch: int) -> bool:
         """One hit in a fixed window; False once `limit` hits are used. Old windows expire by TTL."""
         return self._conditional(

@@ -1,7 +1,8 @@
-"""Deny by default: every endpoint needs an owner session unless its view is marked @public."""
+"""Deny by default: every endpoint needs an owner session unless its view is marked @public; viewers
+(the read-only role) may only read, and not even that where a view is marked @admin_only."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from ..i18n import owner_language
 
@@ -15,6 +16,10 @@ def require_owner():
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     g.lang = owner_language()
     g.owner = session["owner"]
+    g.role = session.get("role", "viewer")
+    writes = request.method not in ("GET", "HEAD") and request.endpoint != "auth.logout"
+    if g.role != "admin" and (writes or getattr(view, "admin_only", False)):
+        abort(403)
     return None
 
 

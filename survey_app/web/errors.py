@@ -8,8 +8,10 @@ from werkzeug.exceptions import HTTPException
 from ..errors import StoreUnavailable
 from ..i18n import choose_language
 
-TITLES = {404: "not_found_title", 410: "expired_title", 413: "too_large_title"}
-BODIES = {404: "not_found_body", 410: "expired_body", 413: "too_large_body"}
+TITLES = {403: "forbidden_title", 404: "not_found_title", 410: "expired_title", 413: "too_large_title",
+          429: "rate_limited_title"}
+BODIES = {403: "forbidden_body", 404: "not_found_body", 410: "expired_body", 413: "too_large_body",
+          429: "rate_limited_body"}
 
 
 def render_error(status: int, title_key: str, body_key: str):

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 from flask import g, redirect, render_template, request, session, url_for
 
 from ...i18n import owner_language
-from ...services import authenticate
+from ...services import authenticate, login_locked, record_login_failure
+from ...services.accounts import LOGIN_WINDOW_MINUTES
 from .. import current_store, public
 from . import bp
 from .forms import LoginForm, LogoutForm
@@ -24,17 +25,23 @@ def _safe_next(target: str | None) -> str:
 def login():
     g.lang = owner_language()
     form = LoginForm()
-    failed = False
+    failed = locked = False
     if form.validate_on_submit():
-        owner = authenticate(current_store(), form.email.data, form.password.data)
-        if owner:
-            session.clear()
-            session["owner"] = owner.email
-            session["role"] = owner.role
-            return redirect(_safe_next(request.args.get("next")))
-        failed = True
-    status = 401 if failed else (400 if form.errors else 200)
-    return render_template("auth/login.html", form=form, failed=failed), status
+        store, ip = current_store(), request.remote_addr or "unknown"
+        if login_locked(store, form.email.data, ip):
+            locked = True
+        else:
+            owner = authenticate(store, form.email.data, form.password.data)
+            if owner:
+                session.clear()
+                session["owner"] = owner.email
+                session["role"] = owner.role
+                return redirect(_safe_next(request.args.get("next")))
+            record_login_failure(store, form.email.data, ip)
+            failed = True
+    status = 429 if locked else 401 if failed else (400 if form.errors else 200)
+    return render_template("auth/login.html", form=form, failed=failed, locked=locked,
+                           minutes=LOGIN_WINDOW_MINUTES), status
 
 
 @bp.post("/logout")

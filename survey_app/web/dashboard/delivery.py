@@ -11,13 +11,14 @@ from ...errors import NotFound
 from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
                          revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
 from ...services.dashboard import Filters
-from .. import current_store
+from .. import admin_only, current_store
 from . import bp
 from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
 from .routes import load_survey
 
 
 @bp.route("/surveys/<survey_id>/delivery", methods=["GET", "POST"])
+@admin_only
 def delivery(survey_id: str):
     survey = load_survey(survey_id)
     form = DeliveryForm() if request.method == "POST" else DeliveryForm.for_delivery(survey.delivery)
@@ -29,6 +30,7 @@ def delivery(survey_id: str):
 
 
 @bp.route("/surveys/<survey_id>/import", methods=["GET", "POST"])
+@admin_only
 def import_csv(survey_id: str):
     """Small files here (one request must finish in API Gateway's 29 s); bigger ones with the CLI or the API."""
     survey = load_survey(survey_id)
@@ -66,6 +68,7 @@ def retry(survey_id: str, token: str):
 
 
 @bp.get("/surveys/<survey_id>/send-list")
+@admin_only
 def whatsapp_send_list(survey_id: str):
     survey = load_survey(survey_id)
     rows = []
@@ -94,6 +97,7 @@ def _invitation_of(survey_id: str, token: str):
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
+@admin_only
 def api_keys():
     form = ApiKeyForm()
     new_key = None

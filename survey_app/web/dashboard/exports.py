@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, render_template, request, stream
 from ...domain.metrics import FEW_RESPONSES
 from ...services import survey_summary
 from ...services.exports import export_csv, export_jsonl
-from .. import current_store
+from .. import admin_only, current_store
 from . import bp
 from .forms import DashboardFilterForm
 from .routes import load_survey
@@ -18,6 +18,7 @@ def _filters():
 
 
 @bp.get("/surveys/<survey_id>/export.<fmt>")
+@admin_only
 def export(survey_id: str, fmt: str):
     survey = load_survey(survey_id)
     filters = _filters()

@@ -205,3 +205,8 @@ class DashboardFilterForm(Form):
                        by=self.by.data if self.by.data in ("week", "month") else "week",
                        category=self.category.data if self.category.data in CATEGORY_SCORES else "",
                        theme=self.theme.data if self.theme.data in THEMES else "", query=(self.q.data or "").strip())
+
+
+class ErasureForm(FlaskForm):
+    email = StringField(validators=[Optional(), Length(max=254)])
+    phone = StringField(validators=[Optional(), Length(max=40)])

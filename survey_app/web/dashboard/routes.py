@@ -8,7 +8,7 @@ from ...domain.models import CHOICE_TYPES, RATING_SCALES, DefinitionError, Surve
 from ...domain.themes import THEME_LABELS
 from ...errors import NotFound
 from ...services import create_invitation, save_survey, survey_from_template, survey_summary, utcnow, whatsapp_share_link
-from .. import current_store
+from .. import admin_only, current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
 from ...services.dashboard import COMMENTS_EXAMINED
@@ -37,6 +37,7 @@ def create_survey():
 
 
 @bp.route("/surveys/<survey_id>/edit", methods=["GET", "POST"])
+@admin_only
 def edit_survey(survey_id: str):
     survey = load_survey(survey_id)
     form = SurveyEditForm() if request.method == "POST" else SurveyEditForm.for_survey(survey)
@@ -62,6 +63,7 @@ def preview_survey(survey_id: str):
 
 
 @bp.route("/surveys/<survey_id>/links", methods=["GET", "POST"])
+@admin_only
 def links(survey_id: str):
     survey = load_survey(survey_id)
     form = PersonalLinkForm()

@@ -1,0 +1,83 @@
+"""Roles (a viewer reads, never changes), login throttling with lock-out, and erasure on request."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from survey_app.services import create_invitation, login_locked, record_login_failure, submit_response
+from survey_app.web.answer.forms import new_submission_id
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
+from tests.factories import make_survey
+from tests.integration.test_access import routes
+
+ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.delivery", "dashboard.import_csv",
+                    "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy"}
+
+
+def test_a_viewer_reads_dashboards_but_every_change_and_personal_export_is_refused(app, client, owner, store):
+    make_survey(store)
+    owner.login(email="viewer@toko.test", password="viewer-pass", role="viewer")
+    token = csrf_token(client, "/owner/")
+    checked = 0
+    for endpoint, method, url, public in routes(app):
+        if public or endpoint == "auth.logout":
+            continue
+        response = client.open(url, method=method, data={"csrf_token": token})
+        refused = method != "GET" or endpoint in ADMIN_ONLY_PAGES
+        assert (response.status_code == 403) == refused, f"{method} {url}: {response.status_code}"
+        checked += 1
+    assert checked > 25
+    assert client.get("/owner/").status_code == 200
+
+
+def test_admin_only_marks_match_the_list_above(app):
+    marked = {e for e in app.view_functions if getattr(app.view_functions[e], "admin_only", False)}
+    assert marked == ADMIN_ONLY_PAGES
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, owner, store):
+    owner.login()
+    owner.logout()
+    for _ in range(5):
+        assert owner.attempt(OWNER_EMAIL, "wrong password").status_code == 401
+    locked = owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
+    assert locked.status_code == 429 and "paused for 15 minutes" in locked.get_data(as_text=True)
+    assert client.get("/owner/").status_code == 302
+    owner.login(email="other@toko.test", password="other-pass")  # another account is not locked
+    assert client.get("/owner/").status_code == 200
+
+
+def test_lockout_ends_with_its_window_and_counts_per_address_too(store):
+    now = datetime(2026, 11, 28, 10, 1, tzinfo=timezone.utc)
+    for i in range(30):
+        record_login_failure(store, f"guess{i}@toko.test", "10.0.0.9", now=now)
+    assert login_locked(store, "anyone@toko.test", "10.0.0.9", now=now)
+    assert not login_locked(store, "anyone@toko.test", "10.0.0.8", now=now)
+    assert not login_locked(store, "anyone@toko.test", "10.0.0.9", now=now + timedelta(minutes=15))
+
+
+def test_erasure_removes_personal_data_keeps_counts_and_is_audited(client, owner, store, runner):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Rina Wati", phone="+6281234567890",
+                                   email="rina@example.com", order_ref="INV-9", properties={"store": "Solo"})
+    submit_response(store, survey, {"nps": 2, "reason": "Rumah saya di Jl. Melati 5, barang rusak"},
+                    language="id", submission_id=new_submission_id(), invitation=invitation)
+    other = create_invitation(store, survey, customer_name="Budi", phone="+6281111111111")
+    before = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
+    owner.login()
+    token = csrf_token(client, "/owner/privacy")
+    page = client.post("/owner/privacy", data={"csrf_token": token, "phone": "0812-3456-7890"}).get_data(as_text=True)
+    assert "Erased: 1 invitations, 1 responses, 1 cases." in page
+    erased = store.get_invitation(invitation.token)
+    assert (erased.customer_name, erased.phone, erased.email, erased.order_ref) == ("", "", "", "")
+    (response,) = store.iter_responses(survey.id)
+    assert response.answers == {"nps": 2} and response.customer_name == ""
+    case = store.get_case(survey.id, invitation.token)
+    assert (case.customer_name, case.phone, case.comment) == ("", "", "")
+    assert store.latest_comments(survey.id, 5) == []
+    assert store.daily_counters(survey.id, "2000-01-01", "2999-12-31") == before
+    assert store.get_invitation(other.token).customer_name == "Budi"
+    (audit,) = store.audit_log()
+    assert audit["actor"] == "owner@example.test" and "0812" not in str(audit) and "+62812" not in str(audit)
+    result = runner.invoke(args=["erase-customer", "--email", "nobody@example.com"])
+    assert result.exit_code == 0 and "erased: 0 invitations" in result.output
+    assert runner.invoke(args=["erase-customer"]).exit_code != 0
