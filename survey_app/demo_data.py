@@ -6,12 +6,14 @@ aggregates are built exactly as production's are.
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .domain.metrics import category
 from .domain.models import Invitation, Survey, Text
-from .services import PastAnswer, create_invitation, import_history, save_survey, survey_from_template, utcnow
+from .services import (PastAnswer, create_invitation, import_history, save_survey, submit_response,
+                       survey_from_template, utcnow)
 from .store import Store
 
 PRODUCTS = {"Kopi Gayo 250g": 0.8, "Batik Tulis Solo": 0.4, "Sambal Bawang 200ml": 0.2, "Keripik Tempe": -0.5}
@@ -71,6 +73,25 @@ def _past_answer(rng: random.Random, now: datetime) -> PastAnswer:
                       customer_name=rng.choice(NAMES), properties={"product": product, "store": shop})
 
 
+RECENT_UNHAPPY = (
+    ("Wayan", "+6281298765432", "id", "Keripik Tempe", "Tokopedia", 3, "Keripiknya sudah melempem waktu sampai, kecewa."),
+    ("Linda", "", "en", "Batik Tulis Solo", "Surabaya", 5, "Delivery was a week late and nobody answered my chat."),
+    ("Joko", "+6281377778888", "id", "Sambal Bawang 200ml", "Bandung", 8, "Admin tidak membalas chat saya, lambat sekali."),
+    ("Dewi", "+6281211112222", "id", "Kopi Gayo 250g", "Jakarta Selatan", 2, "Barang datang rusak, kemasan penyok."),
+)
+
+
+def _recent_unhappy(store: Store, survey: Survey, now: datetime, tz_name: str) -> None:
+    """A few answers of the last two days through the live path, so the demo has cases to follow up."""
+    for hours, (name, phone, lang, product, shop, score, comment) in enumerate(RECENT_UNHAPPY, start=3):
+        invitation = create_invitation(
+            store, survey, customer_name=name, phone=phone, email="" if phone else f"{name.lower()}@example.com",
+            language=lang, order_ref=f"INV-RECENT-{hours}", properties={"product": product, "store": shop},
+            now=now - timedelta(hours=hours * 9))
+        submit_response(store, survey, {"nps": score, "reason": comment}, language=lang,
+                        submission_id=secrets.token_hex(16), invitation=invitation, now=now - timedelta(hours=hours * 8))
+
+
 def seed(store: Store, responses: int, *, tz_name: str, now: datetime | None = None, rng_seed: int = 7) -> SeedResult:
     rng = random.Random(rng_seed)
     now = now or utcnow()
@@ -80,6 +101,7 @@ def seed(store: Store, responses: int, *, tz_name: str, now: datetime | None = N
         intro=survey.intro, questions=survey.questions, default_language="id", created_at=survey.created_at,
     ))
     import_history(store, survey, (_past_answer(rng, now) for _ in range(responses)), tz_name)
+    _recent_unhappy(store, survey, now, tz_name)
     fresh = [
         create_invitation(store, survey, customer_name=name, phone=phone, email=email, order_ref=ref, language=lang,
                           properties={"product": product, "store": shop}, now=now)

@@ -31,7 +31,8 @@ def test_seed_demo_fills_ninety_days_in_two_languages(runner, store):
     assert result.exit_code == 0, result.output
     (survey,) = store.list_surveys()
     daily = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
-    assert merge(daily.values())["n"] == 120 and len(daily) > 30
+    assert merge(daily.values())["n"] == 124 and len(daily) > 30  # 120 past + 4 recent unhappy ones
+    assert len(store.open_cases(survey.id)) == 4
     languages = {r.language for r in store.iter_responses(survey.id)}
     assert languages == {"id", "en"}
     assert len(store.latest_comments(survey.id, 5)) == 5
@@ -41,7 +42,7 @@ def test_reconcile_reports_no_drift_then_finds_and_fixes_injected_drift(runner, 
     runner.invoke(args=["seed-demo", "--responses", "50"])
     (survey,) = store.list_surveys()
     clean = runner.invoke(args=["reconcile"])
-    assert clean.exit_code == 0 and "50 responses, no drift" in clean.output
+    assert clean.exit_code == 0 and "54 responses, no drift" in clean.output
     day = next(iter(store.daily_counters(survey.id, "2000-01-01", "2999-12-31")))
     store.add_day_counters(survey.id, day, {"n": 1, "promoter": 1})  # a response counted twice
     drifted = runner.invoke(args=["reconcile", "--survey", survey.id])
