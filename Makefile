@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test test-deps install-demo install-test package site bench clean
+.PHONY: demo test test-deps install-demo install-test package site bench reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ site: install-test
 ## Benchmarks on DynamoDB Local and moto; rewrites docs/benchmarks.md (not tests: nothing fails on a slow machine).
 bench: install-test test-deps
 	$(BIN)/python bench/run_all.py
+
+## The heavy race and fault-injection runs (minutes); their light versions run in `make test`.
+reliability: install-test test-deps
+	SURVEY_HEAVY=1 $(BIN)/python -m pytest tests/reliability -q -rA
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache dist site/dist
