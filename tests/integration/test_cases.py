@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.parse
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
@@ -21,6 +20,7 @@ from survey_app.services import Alerter, create_invitation, send_alerts, submit_
 from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import REGION, csrf_token
 from tests.factories import make_survey
+from tests.http_fakes import serving
 
 NOW = datetime.now(timezone.utc)
 
@@ -107,13 +107,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     Receiver.deliveries, Receiver.status = [], 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Receiver, f"http://127.0.0.1:{server.server_port}/hooks/survey"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(Receiver) as url:
+        yield Receiver, f"{url}/hooks/survey"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
@@ -23,6 +23,7 @@ from survey_app.domain.models import Delivery
 from survey_app.services import Sender, create_invitation, save_survey, send_due
 from tests.conftest import REGION, csrf_token
 from tests.factories import answer_page, make_survey
+from tests.http_fakes import serving
 
 SENDER = "survey@toko.test"
 BASE = "https://survey.toko.test"
@@ -56,13 +57,8 @@ class FakeWhatsApp(BaseHTTPRequestHandler):
 @pytest.fixture
 def whatsapp_api():
     FakeWhatsApp.requests, FakeWhatsApp.fail = [], False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWhatsApp)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield FakeWhatsApp, f"http://127.0.0.1:{server.server_port}/v21.0"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(FakeWhatsApp) as url:
+        yield FakeWhatsApp, f"{url}/v21.0"
 
 
 @pytest.fixture
