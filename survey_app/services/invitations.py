@@ -101,6 +101,7 @@ def create_invitation(
     store: Store, survey: Survey, *, customer_name: str = "", email: str = "", phone: str = "",
     order_ref: str = "", language: str = "", properties: dict[str, str] | None = None,
     now: datetime | None = None, lifetime_days: int | None = None, send_at: datetime | None = None,
+    tz_name: str = "Asia/Jakarta",
 ) -> Invitation:
     """A personal link. With `send_at` it is scheduled for the sender; without, the owner shares it by hand.
 
@@ -117,6 +118,8 @@ def create_invitation(
         send_at=starts.isoformat(), sent_at="" if send_at else now.isoformat(), expires_at=expires.isoformat(),
     )
     store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
+    if not send_at:  # a link the owner shares by hand counts as sent now, for the response rate
+        store.add_day_counters(survey.id, local_day(now, tz_name), {f"inv#{MANUAL_CHANNEL}#sent": 1})
     return invitation
 
 

@@ -78,7 +78,7 @@ def _case_for(write: ResponseWrite, invitation: Invitation | None, due_hours: in
 
 def _response(survey: Survey, answers: dict[str, object], *, response_id: str, submitted_at: datetime,
               tz_name: str, language: str, submission_id: str, invitation: Invitation | None = None,
-              customer_name: str = "", properties: dict[str, str] | None = None) -> Response:
+              customer_name: str = "", properties: dict[str, str] | None = None, channel: str = "open") -> Response:
     return Response(
         survey_id=survey.id, response_id=response_id, submitted_at=submitted_at.isoformat(),
         day=local_day(submitted_at, tz_name), language=language,
@@ -86,7 +86,7 @@ def _response(survey: Survey, answers: dict[str, object], *, response_id: str, s
         invitation_token=invitation.token if invitation else "",
         customer_name=invitation.customer_name if invitation else customer_name,
         properties=dict(invitation.properties) if invitation else dict(properties or {}),
-        submission_id=submission_id, channel=(invitation.channel if invitation else "open"),
+        submission_id=submission_id, channel=invitation.channel if invitation else channel,
     )
 
 
@@ -157,5 +157,6 @@ def import_history(store: Store, survey: Survey, past: Iterable[PastAnswer], tz_
     writes = (_response_write(survey, _response(
         survey, p.answers, response_id=f"h{new_token()}", submitted_at=p.submitted_at, tz_name=tz_name,
         language=p.language, submission_id="", customer_name=p.customer_name, properties=p.properties,
+        channel="",  # unknown for earlier results
     )) for p in past)
     return store.load_history((w.response, w.counters, w.texts, w.score, w.labels) for w in writes)

@@ -73,6 +73,7 @@ def links(survey_id: str):
             current_store(), survey, customer_name=form.customer_name.data or "", **form.contact_parts(),
             order_ref=form.order_ref.data or "", language=form.language.data or "",
             properties={"product": form.product.data or "", "store": form.store.data or ""},
+            tz_name=current_app.config["TIMEZONE"],
         )
         link = url_for("answer.personal", token=invitation.token, _external=True)
         lang = invitation.language or survey.default_language
