@@ -20,12 +20,10 @@ BENCHMARKS = [
     ("answer_latency", "2. Answer page latency", {"requests": 2000}, {"requests": 200}),
     ("cold_import", "3. Cold start", {"rounds": 15}, {"rounds": 3}),
     ("dashboard_scaling", "4. Dashboard scaling", {}, {"quick": True}),
-    (None, "5. Bulk CSV import", {}, {}),
+    ("bulk_import", "5. Bulk CSV import", {}, {"sizes": (1_000, 10_000)}),
     ("dashboard_js", "6. Dashboard JavaScript", {}, {}),
     ("package_size", "7. Lambda package size", {}, {"reuse": True}),
 ]
-PLACEHOLDER = {"rows": [row("Bulk CSV import", "not yet measured (issue 3)")],
-               "method": "Placeholder: bench/ has no bulk CSV import benchmark yet (issue 3), so no number is shown."}
 COMMAND = ".venv/bin/python bench/run_all.py"
 
 
@@ -81,9 +79,6 @@ def main() -> None:
     facts, started, sections = machine(), time.perf_counter(), []
     for script, title, full, fast in BENCHMARKS:
         arguments = fast if quick else full
-        if script is None:
-            sections.append((None, title, {}, PLACEHOLDER))
-            continue
         print(f"-- {title}: {command(script, arguments)}", file=sys.stderr, flush=True)
         sections.append((script, title, arguments, run_one(script, arguments)))
     seconds = time.perf_counter() - started

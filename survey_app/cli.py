@@ -53,8 +53,10 @@ def seed_demo_command(responses):
 @click.command("import-purchases")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--survey", "survey_id", required=True, help="Survey the invitations belong to.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Rows written in parallel.")
 @with_appcontext
-def import_purchases_command(csv_file, survey_id):
+def import_purchases_command(csv_file, survey_id, workers):
     """Schedule an invitation per purchase in a CSV (name, email, phone, order_ref, purchased_at, language,
     any other column kept as a customer property). Safe to re-run: order references are never imported twice."""
     from .errors import NotFound
@@ -64,10 +66,11 @@ def import_purchases_command(csv_file, survey_id):
         survey = _store().get_survey(survey_id)
     except NotFound:
         raise click.BadParameter(f"no survey {survey_id!r}", param_hint="--survey") from None
-    lines = csv_file.readlines()
-    with click.progressbar(length=max(len(lines) - 1, 0), label="importing purchases") as bar:
-        report = import_purchases(_store(), survey, iter_csv_rows(lines), tz_name=current_app.config["TIMEZONE"],
-                                  progress=lambda: bar.update(1))
+    total = sum(1 for _ in csv_file) - 1  # a first pass only counts, so the file is streamed, never held
+    csv_file.seek(0)
+    with click.progressbar(length=max(total, 0), label="importing purchases") as bar:
+        report = import_purchases(_store(), survey, iter_csv_rows(csv_file), tz_name=current_app.config["TIMEZONE"],
+                                  progress=lambda: bar.update(1), workers=workers)
     click.echo(f"{report.created} invitations scheduled, {report.duplicates} already imported, "
                f"{len(report.errors)} rows refused")
     for line, reason in report.errors:

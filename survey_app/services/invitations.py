@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import urllib.parse
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator, Mapping
@@ -135,11 +136,16 @@ def invitation_for_purchase(store: Store, survey: Survey, purchase: Purchase, no
 
 def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Mapping[str, object]]],
                      now: datetime | None = None, tz_name: str = "Asia/Jakarta",
-                     progress=lambda: None) -> ImportReport:
-    """Every good row becomes a scheduled invitation; bad rows are reported by line, duplicates skipped."""
+                     progress=lambda: None, workers: int = 1) -> ImportReport:
+    """Every good row becomes a scheduled invitation; bad rows are reported by line, duplicates skipped.
+
+    With `workers` > 1 rows are written in parallel (DynamoDB is the bottleneck, not Python), with a bounded
+    number in flight so memory stays flat however large the file.
+    """
     now = now or utcnow()
     report = ImportReport()
-    for line, row in rows:
+
+    def one(line: int, row: Mapping[str, object]) -> None:
         try:
             purchase = parse_purchase(row, now, tz_name=tz_name)
             invitation = invitation_for_purchase(store, survey, purchase, now)
@@ -151,6 +157,22 @@ def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Map
             report.created += 1
             report.tokens.append(invitation.token)
         progress()
+
+    if workers <= 1:
+        for line, row in rows:
+            one(line, row)
+        return report
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: set = set()
+        for line, row in rows:
+            if len(pending) >= workers * 4:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            pending.add(pool.submit(one, line, row))
+        for future in pending:
+            future.result()
+    report.errors.sort()
     return report
 
 
