@@ -40,7 +40,8 @@ def import_once(store, survey, path: Path, rows: int) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> dict:
+def run(quick: bool = False) -> dict:
+    sizes = (1_000, 10_000) if quick else (10_000, 100_000)
     results = {}
     with dynamodb_local() as endpoint, tempfile.TemporaryDirectory() as folder:
         for rows in sizes:
@@ -64,4 +65,4 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 rows")
-    print_result(run((1_000, 10_000) if parser.parse_args().quick else (10_000, 100_000)))
+    print_result(run(**vars(parser.parse_args())))
