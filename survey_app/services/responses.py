@@ -133,8 +133,12 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     :raises NotFound: no such response.
     """
     response = store.get_response(survey.id, response_id)
-    if response.submission_id != submission_id or response.amended_at:
-        raise AlreadyAnswered("not this submission, or already added to")
+    if response.submission_id != submission_id:
+        raise AlreadyAnswered("not this submission")
+    if response.amended_at:
+        if _already_holds(response, extra):
+            return response  # a resend of what was saved (its reply was lost): success, counted once
+        raise AlreadyAnswered("already added to")
     open_questions = {q.id for q in unanswered_questions(survey, response)}
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:
@@ -146,10 +150,20 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     existing = store.case_or_none(survey.id, response.response_id)
     if existing is not None and case is not None:
         case = replace(existing, comment=case.comment)
-    store.amend_response(response, added, counters, after.texts, after.score,
-                         amended_at=(now or utcnow()).isoformat(), labels=after.labels, case=case,
-                         case_exists=existing is not None)
+    try:
+        store.amend_response(response, added, counters, after.texts, after.score,
+                             amended_at=(now or utcnow()).isoformat(), labels=after.labels, case=case,
+                             case_exists=existing is not None)
+    except AlreadyAnswered:
+        stored = store.get_response(survey.id, response_id)
+        if not (stored.amended_at and _already_holds(stored, added)):
+            raise
+        return stored
     return response
+
+
+def _already_holds(response: Response, extra: dict[str, object]) -> bool:
+    return all(response.answers.get(k) == v for k, v in extra.items() if v not in (None, "", []))
 
 
 def import_history(store: Store, survey: Survey, past: Iterable[PastAnswer], tz_name: str) -> int:

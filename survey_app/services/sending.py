@@ -5,6 +5,8 @@ Safe to run twice at once: each invitation is claimed with a conditional write b
 """
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -12,13 +14,15 @@ from datetime import datetime, timedelta
 from ..channels import ChannelError
 from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, QUEUED, SCHEDULED, SENDING, SENT,
                              SKIPPED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
-from ..errors import NotFound
+from ..errors import NotFound, StoreUnavailable
 from ..messages import email_content
 from ..store import Store
 from .common import local_day, utcnow
 
 MAX_ATTEMPTS = 3
+RECORD_ATTEMPTS = 4
 LEASE = timedelta(minutes=10)  # a crashed sender's claim expires; far longer than one Lambda run
+log = logging.getLogger(__name__)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -47,10 +51,14 @@ def send_due(store: Store, sender: Sender, now: datetime | None = None, batch: i
         except NotFound:
             continue
         surveys[survey.id] = survey
-        if invitation.state in (SENT, OPENED):
-            outcomes[_remind(store, sender, survey, invitation, now)] += 1
-        else:
-            outcomes[_send(store, sender, survey, invitation, now)] += 1
+        try:
+            if invitation.state in (SENT, OPENED):
+                outcomes[_remind(store, sender, survey, invitation, now)] += 1
+            else:
+                outcomes[_send(store, sender, survey, invitation, now)] += 1
+        except StoreUnavailable as error:  # this one waits for a later run; the rest of the batch goes on
+            log.warning("invitation %s left for a later run: %s", invitation.token, error)
+            outcomes["store_unavailable"] += 1
     return outcomes
 
 
@@ -91,8 +99,26 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     sent = replace(claimed, state=SENT, channel=channel, sent_at=now.isoformat(), failure="",
                    attempts=invitation.attempts + 1,
                    remind_at=(now + timedelta(days=reminder_days)).isoformat() if reminder_days else "")
-    store.transition(claimed, sent, from_states=(SENDING,), count=_count(invitation, SENT, now, sender, channel))
+    _record_sent(store, claimed, sent)
+    try:
+        day, counter = _count(invitation, SENT, now, sender, channel)
+        store.add_day_counters(survey.id, day, {counter: 1})
+    except StoreUnavailable as error:  # a statistic, not the customer's message: never worth a second send
+        log.warning("sent counter for %s not added: %s", invitation.token, error)
     return SENT
+
+
+def _record_sent(store: Store, claimed: Invitation, sent: Invitation) -> None:
+    """The message is out: keep trying to say so (a plain update, away from the busy day item), since an
+    unrecorded send would be sent again once its lease ends."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            store.transition(claimed, sent, from_states=(SENDING,))
+            return
+        except StoreUnavailable:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
 
 
 def _contact_allowed(store: Store, survey: Survey, invitation: Invitation, now: datetime) -> str:

@@ -112,7 +112,7 @@ class ResponseItems(Table):
         if counters:
             for sk in _aggregate_keys(response):
                 items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
-        self._transact(items)
+        self._transact(items, token=f"m{response.submission_id}" if response.submission_id else None)
 
     def get_response(self, survey_id: str, response_id: str) -> Response:
         item = self._get(f"RESP#{survey_id}", response_id)

@@ -28,12 +28,26 @@ def survey_from_json(raw: str) -> Survey:
 
 
 class SurveyItems(Table):
+    """Keeps the last definition it read of each survey, so a customer's page can be drawn again when
+    DynamoDB fails mid-request (their answers shown back, ready to resend); never used when reads work."""
+
     def put_survey(self, survey: Survey) -> None:
         item = {"pk": "SURVEYS", "sk": f"SURVEY#{survey.id}", "definition": survey_to_json(survey)}
         self._call("put_item", Item=to_item(item))
+        self._last_known()[survey.id] = survey
 
     def get_survey(self, survey_id: str) -> Survey:
-        return survey_from_json(self._get("SURVEYS", f"SURVEY#{survey_id}")["definition"])
+        survey = survey_from_json(self._get("SURVEYS", f"SURVEY#{survey_id}")["definition"])
+        self._last_known()[survey_id] = survey
+        return survey
+
+    def last_known_survey(self, survey_id: str) -> Survey | None:
+        return self._last_known().get(survey_id)
+
+    def _last_known(self) -> dict[str, Survey]:
+        if not hasattr(self, "_surveys_read"):
+            self._surveys_read: dict[str, Survey] = {}
+        return self._surveys_read
 
     def list_surveys(self) -> list[Survey]:
         surveys = (survey_from_json(i["definition"]) for i in self._partition("SURVEYS"))

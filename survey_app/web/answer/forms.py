@@ -61,6 +61,7 @@ def _field_for(question: Question, lang: str):
 
 
 class AnswerFormBase(FlaskForm):
+    survey = HiddenField()  # lets a failed POST be drawn again from the survey alone
     submission = HiddenField()
     quick = HiddenField()  # "1" when the page sent a one-tap score by itself
 
@@ -75,7 +76,7 @@ def answer_form(survey: Survey, lang: str, questions: list[Question] | None = No
     form_class = type("AnswerForm", (AnswerFormBase,), {
         field_name(q): _field_for(q, lang) for q in (survey.questions if questions is None else questions)
     })
-    return form_class(**kwargs)
+    return form_class(**({"survey": survey.id} | kwargs))
 
 
 def answers_of(form: AnswerFormBase, questions) -> dict[str, object]:

@@ -11,6 +11,7 @@ from flask import abort, current_app, g, render_template, request, session, url_
 from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
+from ..errors import render_error
 from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
 from .. import current_store, public
 from . import bp
@@ -132,20 +133,42 @@ def tell_more(token: str):
     """After a one-tap score: the optional questions, added to the same response once."""
     survey, invitation = _load_invitation(token)
     lang = _language(survey, invitation)
-    try:
-        remaining = unanswered_questions(survey, current_store().get_response(survey.id, invitation.token))
-    except NotFound:
-        abort(404)
-    form = answer_form(survey, lang, questions=remaining)
+    posted = [q for q in survey.questions if field_name(q) in request.form]
+    form = answer_form(survey, lang, questions=posted)
     if not form.validate_on_submit():
-        return render_template("answer/more.html", survey=survey, form=form, token=token, questions=remaining,
+        return render_template("answer/more.html", survey=survey, form=form, token=token, questions=posted,
                                field_name=field_name, notice="errors_above"), 400
     try:
         amend_response(current_store(), survey, invitation.token, form.submission.data or "",
-                       answers_of(form, remaining))
+                       answers_of(form, posted))
+    except NotFound:
+        abort(404)
     except AlreadyAnswered:
         return _done("already_title", "already_body", 409)
     return _done("thanks_title", "thanks_body")
+
+
+@bp.errorhandler(StoreUnavailable)
+def store_unavailable(error: StoreUnavailable):
+    """DynamoDB failed (after retries) before the answer was written: the customer gets their answers back,
+    ready to send again, drawn from the last known survey definition, or as a bare resend form."""
+    current_app.logger.error("answer not stored, customer asked to resend: %s", error)
+    if request.method != "POST":
+        return render_error(503, "error_title", "store_unavailable")
+    survey_id = request.form.get("survey") or (request.view_args or {}).get("survey_id", "")
+    survey = current_store().last_known_survey(survey_id)
+    if survey is None:
+        g.lang = choose_language(request.args.get("lang"), default="id")
+        return render_template("answer/resend.html", fields=list(request.form.items(multi=True))), 503
+    g.lang = choose_language(request.args.get("lang"), default=survey.default_language)
+    if request.endpoint == "answer.tell_more":
+        questions = [q for q in survey.questions if field_name(q) in request.form]
+        form = answer_form(survey, g.lang, questions=questions)
+        return render_template("answer/more.html", survey=survey, form=form, token=None, questions=questions,
+                               field_name=field_name, notice="store_unavailable"), 503
+    form = answer_form(survey, g.lang)
+    return render_template("answer/form.html", survey=survey, invitation=None, form=form, action=request.path,
+                           field_name=field_name, notice="store_unavailable", autosubmit=False), 503
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])

@@ -1,0 +1,280 @@
+"""Races on AWS's own engine (DynamoDB Local): many browsers answering through a real threaded WSGI server,
+dozens of them on the same personal link at once, and two scheduled senders over the same due invitations.
+A customer's answer is stored once, whoever else is pressing send; each invitation is e-mailed once."""
+from __future__ import annotations
+
+import email
+import http.client
+import json
+import os
+import random
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from email import policy
+from http.cookies import SimpleCookie
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from survey_app.channels.email_ses import SesEmail
+from survey_app.domain.models import Delivery
+from survey_app.i18n import translate
+from survey_app.services import Sender, create_invitation, reconcile, save_survey, send_due
+from tests.conftest import REGION
+from tests.factories import CSRF_PATTERN, SUBMISSION_PATTERN, make_invitation, make_survey
+
+ON_DYNAMODB_LOCAL = pytest.mark.parametrize("engine", ["dynamodb_local"], indirect=True)  # moto is not thread-safe
+HEAVY = os.environ.get("SURVEY_HEAVY") == "1"
+_skip_unless_heavy = pytest.mark.skipif(not HEAVY, reason="heavy reliability run: set SURVEY_HEAVY=1 (make reliability)")
+
+
+def heavy(test):
+    """Marked `heavy` (pytest -m heavy) and skipped unless SURVEY_HEAVY=1."""
+    return pytest.mark.heavy(_skip_unless_heavy(test))
+THANKS = translate("thanks_title", "en")
+ALREADY = translate("already_title", "en")
+SENDER_ADDRESS = "survey@toko.test"
+NOW = datetime.now(timezone.utc)
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture
+def server(app):
+    """The app behind werkzeug's threaded server on a free port: a thread per request, like concurrent Lambdas."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, name="wsgi-server")
+    thread.start()
+    yield httpd.server_port
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
+
+
+class TransactionWatch:
+    """Counts the store's TransactWriteItems calls and how DynamoDB cancelled them (TransactionConflict: two
+    transactions on one item at once, retried by the store; ConditionalCheckFailed: lost a race, by design)."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, parsed, **_):
+        codes = {reason.get("Code") for reason in parsed.get("CancellationReasons", [])} - {"None", None}
+        with self._lock:
+            self.counts["calls"] += 1
+            for code in codes or ([parsed["Error"]["Code"]] if "Error" in parsed else []):
+                self.counts[code] += 1
+
+
+@pytest.fixture
+def transactions(store):
+    watch = TransactionWatch()
+    store.client.meta.events.register("after-call.dynamodb.TransactWriteItems", watch)
+    yield watch
+    store.client.meta.events.unregister("after-call.dynamodb.TransactWriteItems", watch)
+
+
+@dataclass
+class Browser:
+    """One customer's browser: its own cookie jar (CSRF tokens are tied to the session cookie)."""
+
+    port: int
+    url: str
+    answers: dict
+    cookies: dict = field(default_factory=dict)
+    hidden: dict = field(default_factory=dict)
+    statuses: list = field(default_factory=list)
+    outcome: str = ""
+    seconds: list = field(default_factory=list)
+
+    def request(self, method: str, form: dict | None = None) -> tuple[int, str]:
+        headers = {"Accept-Language": "en", "Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, self.url, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                self.cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+        finally:
+            connection.close()
+        self.seconds.append(time.monotonic() - started)
+        self.statuses.append(response.status)
+        return response.status, text
+
+    def open(self) -> None:
+        status, text = self.request("GET")
+        csrf, submission = CSRF_PATTERN.search(text), SUBMISSION_PATTERN.search(text)
+        assert status == 200 and csrf and submission, f"GET {self.url}: {status}"
+        self.hidden = {"csrf_token": csrf.group(1), "submission": submission.group(1)}
+
+    def send(self) -> None:
+        status, text = self.request("POST", self.hidden | self.answers)
+        if status == 200 and THANKS in text:
+            self.outcome = "thanks"
+        elif status == 409 and ALREADY in text:
+            self.outcome = "already"
+        else:
+            self.outcome = f"{status}"
+
+
+def answers_for(rng: random.Random, number: int) -> dict:
+    return {"q_nps": str(rng.randint(0, 10)), "q_reason": f"Jawaban {number}",
+            "q_csat_product": str(rng.randint(1, 5)), "q_csat_delivery": str(rng.randint(1, 5))}
+
+
+def percentile(values: list[float], share: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(share * len(values)))] * 1000
+
+
+def race_on_one_link(app, store, port: int, transactions, racers: int, distinct: int, workers: int) -> dict:
+    """`racers` browsers each open the same personal link, then all send at once; meanwhile `distinct`
+    browsers answer links of their own. Every browser opens its page first (its own cookie and submission)."""
+    rng = random.Random(5)
+    survey = make_survey(store)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = list(pool.map(lambda _: make_invitation(store, survey).token, range(distinct + 1)))
+    shared, own = tokens[0], tokens[1:]
+    racing = [Browser(port, f"/s/{shared}", answers_for(rng, i)) for i in range(racers)]
+    alone = [Browser(port, f"/s/{token}", answers_for(rng, racers + i)) for i, token in enumerate(own)]
+    everyone = racing + alone
+    transactions.counts.clear()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(Browser.open, everyone))
+        opened = time.monotonic()
+        # the racers go first, so the first `workers` POSTs in flight are all on the same link
+        list(pool.map(Browser.send, racing + rng.sample(alone, len(alone))))
+    sent = time.monotonic()
+
+    statuses = [s for b in everyone for s in b.statuses]
+    assert not [s for s in statuses if s >= 500], f"5xx: {sorted(set(statuses))}"
+    outcomes = [b.outcome for b in racing]
+    assert outcomes.count("thanks") == 1 and outcomes.count("already") == racers - 1, sorted(set(outcomes))
+    assert {b.outcome for b in alone} == {"thanks"}
+    (winner,) = [b for b in racing if b.outcome == "thanks"]
+
+    stored = {r.response_id: r for r in store.iter_responses(survey.id)}
+    assert sorted(stored) == sorted(tokens), "not exactly one response per link"
+    assert stored[shared].submission_id == winner.hidden["submission"]
+    assert stored[shared].answers["reason"] == winner.answers["q_reason"]
+    for browser in alone:
+        token = browser.url.rsplit("/", 1)[1]
+        assert stored[token].submission_id == browser.hidden["submission"]
+    drift = reconcile(store, survey)
+    assert drift.clean and drift.responses == distinct + 1, drift.items
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    assert sum(day.get("n", 0) for day in days) == distinct + 1
+    posts = [b.seconds[-1] for b in everyone]
+    figures = {"browsers": len(everyone), "racers_on_one_link": racers, "distinct_links": distinct,
+               "client_threads": workers, "http_requests": len(statuses),
+               "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
+               "racer_outcomes": {o: outcomes.count(o) for o in sorted(set(outcomes))},
+               "responses_stored": len(stored), "open_phase_s": round(opened - started, 1),
+               "send_phase_s": round(sent - opened, 1), "post_p50_ms": round(percentile(posts, 0.5)),
+               "post_p95_ms": round(percentile(posts, 0.95)), "post_max_ms": round(max(posts) * 1000),
+               "transactions": dict(transactions.counts)}
+    print(f"\nrace on one link: {json.dumps(figures)}")
+    return figures
+
+
+@ON_DYNAMODB_LOCAL
+def test_fifty_browsers_racing_on_one_link_store_one_answer_among_200_concurrent(app, store, server, transactions):
+    race_on_one_link(app, store, server, transactions, racers=50, distinct=150, workers=32)
+
+
+@heavy
+@ON_DYNAMODB_LOCAL
+def test_heavy_two_hundred_racers_among_2000_concurrent_submissions(app, store, server, transactions):
+    race_on_one_link(app, store, server, transactions, racers=200, distinct=1800, workers=32)
+
+
+# -- two scheduled senders ------------------------------------------------------
+@pytest.fixture
+def ses():
+    with mock_aws():  # SES only: DynamoDB Local's address is not AWS's, so moto lets those requests through
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER_ADDRESS)
+        yield ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def two_senders_at_once(app, store, ses, transactions, invitations: int) -> dict:
+    survey = make_survey(store)
+    survey = save_survey(store, replace(survey, delivery=Delivery(channels=("email",), reminder_after_days=0)))
+    sender = Sender(channels={"email": SesEmail(f"Toko Nusantara <{SENDER_ADDRESS}>", REGION)},
+                    base_url="https://survey.toko.test", business_name="Toko Nusantara")
+
+    def due(number: int) -> str:
+        return create_invitation(store, survey, customer_name=f"Pelanggan {number}", email=f"c{number}@example.com",
+                                 order_ref=f"race-{number}", now=NOW - timedelta(days=2),
+                                 send_at=NOW - timedelta(minutes=1)).token
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(due, range(invitations)))
+    created = time.monotonic()
+    transactions.counts.clear()
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def one_sender():
+        start.wait()
+        try:
+            with app.app_context():
+                results.append(send_due(store, sender, now=NOW, batch=invitations))
+        except Exception as error:  # noqa: BLE001 (reported by the test, not lost in the thread)
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    finished = time.monotonic()
+
+    assert not errors, errors
+    recipients = [email.message_from_string(m.raw_data, policy=policy.default)["To"] for m in ses.sent_messages]
+    assert len(recipients) == invitations and len(set(recipients)) == invitations
+    assert sum(r["sent"] for r in results) == invitations
+    states = {i.token: i.state for i in store.invitations_of(survey.id, limit=invitations + 1)}
+    assert states.keys() == tokens and set(states.values()) == {"sent"}
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    assert sum(day.get("inv#email#sent", 0) for day in days) == invitations
+    with app.app_context():
+        assert send_due(store, sender, now=NOW + timedelta(minutes=30), batch=invitations) == {}
+    figures = {"invitations": invitations, "senders": 2, "outcomes": [dict(r) for r in results],
+               "ses_messages": len(recipients), "distinct_recipients": len(set(recipients)),
+               "create_s": round(created - started, 1), "send_s": round(finished - created, 1),
+               "transactions": dict(transactions.counts)}
+    print(f"\ntwo senders: {json.dumps(figures)}")
+    return figures
+
+
+@ON_DYNAMODB_LOCAL
+def test_two_senders_at_once_email_each_of_1000_due_invitations_once(app, store, ses, transactions):
+    two_senders_at_once(app, store, ses, transactions, invitations=1000)
+
+
+@heavy
+@ON_DYNAMODB_LOCAL
+def test_heavy_two_senders_at_once_email_each_of_5000_due_invitations_once(app, store, ses, transactions):
+    two_senders_at_once(app, store, ses, transactions, invitations=5000)
