@@ -17,6 +17,7 @@ from .common import local_day, new_token, utcnow
 
 MAX_PROPERTIES = 20
 MAX_FIELD = 200
+MAX_PROPERTY_NAME = 40  # it becomes part of DynamoDB keys (segment aggregates)
 KNOWN_COLUMNS = {"name", "customer_name", "email", "phone", "order_ref", "purchased_at", "language"}
 
 
@@ -48,6 +49,9 @@ class ImportReport:
 
 
 def _clean_properties(properties: Mapping[str, object]) -> dict[str, str]:
+    too_long = [str(k)[:20] for k in properties if len(str(k).strip()) > MAX_PROPERTY_NAME]
+    if too_long:
+        raise PurchaseError(f"property names are limited to {MAX_PROPERTY_NAME} characters ({too_long[0]}...)")
     clean = {str(k).strip().lower(): str(v).strip()[:MAX_FIELD] for k, v in properties.items()
              if str(k).strip() and v is not None and str(v).strip()}
     if len(clean) > MAX_PROPERTIES:
@@ -95,6 +99,8 @@ def _parse_time(text: str, now: datetime, tz_name: str) -> datetime:
             from None
     if moment.tzinfo is None:  # shops write local times: the owner's time zone unless an offset is given
         moment = moment.replace(tzinfo=ZoneInfo(tz_name))
+    if not 2000 <= moment.year <= 2100:
+        raise PurchaseError(f"purchased_at {text!r} is out of range (years 2000 to 2100)")
     return moment
 
 

@@ -115,6 +115,8 @@ class Table:
         return True
 
     def _get(self, pk: str, sk: str) -> dict:
+        if len(pk.encode()) > 2048 or len(sk.encode()) > 1024:  # DynamoDB's key limits: no such item can exist
+            raise NotFound(f"{pk[:40]}.../{sk[:40]}")
         item = self._call("get_item", Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True).get("Item")
         if not item:
             raise NotFound(f"{pk}/{sk}")

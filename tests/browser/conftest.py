@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 from moto import mock_aws
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.store import Store
 from tests.conftest import REGION, unavailable
+
+# CI machines are small and shared: give pages more than Playwright's default 5 s before calling it a failure.
+expect.set_options(timeout=20_000)
 
 # Playwright cannot download its own browser here, so it drives Debian's chromium with quiet, offline flags.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

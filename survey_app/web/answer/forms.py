@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
@@ -76,6 +77,8 @@ def answer_form(survey: Survey, lang: str, questions: list[Question] | None = No
     form_class = type("AnswerForm", (AnswerFormBase,), {
         field_name(q): _field_for(q, lang) for q in (survey.questions if questions is None else questions)
     })
+    if request.method == "POST":  # form fields only: Flask-WTF would otherwise read a JSON body as the form
+        kwargs.setdefault("formdata", request.form)
     return form_class(**({"survey": survey.id} | kwargs))
 
 
@@ -85,7 +88,7 @@ def answers_of(form: AnswerFormBase, questions) -> dict[str, object]:
     for question in questions:
         value = form[field_name(question)].data
         if question.type in RATING_SCALES:
-            value = int(value) if value not in (None, "") else None
+            value = int(value) if value is not None and str(value).strip() else None
         elif isinstance(value, str):
             value = value.strip()
         answers[question.id] = value

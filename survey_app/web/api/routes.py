@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ...errors import Duplicate, NotFound
+from ...errors import Duplicate, NotFound, StoreUnavailable
 from ...services import PurchaseError, api_key_owner, invitation_for_purchase, parse_purchase, utcnow
 from .. import current_store, public
 from . import bp
@@ -28,6 +28,13 @@ def api_error(error: ApiError):
     return jsonify(error={"code": error.code, "message": error.message}), error.status
 
 
+@bp.errorhandler(StoreUnavailable)
+def store_unavailable(error: StoreUnavailable):
+    current_app.logger.error("API: store unavailable: %s", error)
+    return jsonify(error={"code": "store_unavailable",
+                          "message": "The database did not answer; nothing was half-written. Retry shortly."}), 503
+
+
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
@@ -39,7 +46,10 @@ def purchases():
     request.max_content_length = MAX_BODY
     if not api_key_owner(current_store(), _bearer_key()):
         raise ApiError(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object (Content-Type: application/json).")
     survey = _survey(body.get("survey_id"))
@@ -91,7 +101,7 @@ def _flat(item) -> dict:
     properties = item.get("properties") or {}
     if not isinstance(properties, dict) or any(isinstance(v, (dict, list)) for v in properties.values()):
         raise PurchaseError("'properties' must be an object of plain values")
-    clashing = set(properties) & PURCHASE_FIELDS
+    clashing = {str(name).strip().lower() for name in properties} & PURCHASE_FIELDS
     if clashing:
         raise PurchaseError(f"properties cannot be named {', '.join(sorted(clashing))}")
     fields = {k: v for k, v in item.items() if k != "properties"}
