@@ -66,6 +66,8 @@ def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str =
     :raises PurchaseError: with the reason, for the report.
     """
     values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items() if k}
+    if any(not _encodable(text) for pair in values.items() for text in pair):
+        raise PurchaseError("text must be valid Unicode (a lone UTF-16 surrogate was sent)")
     order_ref = values.get("order_ref", "")
     if not order_ref:
         raise PurchaseError("order_ref is required (it makes re-imports safe)")
@@ -87,6 +89,14 @@ def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str =
         phone=phone, purchased_at=_parse_time(values.get("purchased_at", ""), now, tz_name), language=language,
         properties=_clean_properties({k: v for k, v in values.items() if k not in KNOWN_COLUMNS}),
     )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _parse_time(text: str, now: datetime, tz_name: str) -> datetime:

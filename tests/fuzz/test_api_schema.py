@@ -303,11 +303,6 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api):
 
 @MOTO
 @pytest.mark.parametrize("field", ["order_ref", "name", "email", "property value"])
-@pytest.mark.xfail(strict=True, reason=(
-    "A JSON string with a lone surrogate escape (\\ud800) is valid JSON but not valid text: on moto the write "
-    "fails (UnicodeEncodeError) -> StoreUnavailable -> 503 as an HTML page; on DynamoDB Local it is stored and "
-    "the customer's /s/<token> page then crashes encoding the name (UnicodeEncodeError -> 500). Expected: the "
-    "purchase refused (422) with a reason."))
 def test_lone_surrogates_in_a_purchase_are_refused_clearly(api, site, field):
     escaped = "\\ud800"
     fields = {"order_ref": "S1", "email": "s@example.com", "name": "Budi"}

@@ -612,10 +612,6 @@ def test_json_answers_with_non_string_values_are_refused(app, store, site, city)
 
 @MOTO
 @pytest.mark.parametrize("values", [[" "], ["", "price"], ["", "<b>not an option</b>"]])
-@pytest.mark.xfail(strict=True, reason=(
-    "An optional multiple choice whose first value is blank skips its option check (Optional() stops the chain "
-    "on raw_data[0]), so q_liked=['', 'anything'] is stored as answers.liked == ['', 'anything'] and counted "
-    "as aggregate counter q#liked#o#anything: arbitrary counter names from a public open link."))
 def test_multi_choice_with_a_blank_first_value_records_nothing_unoffered(app, store, site, values):
     client = app.test_client()
     _, hidden = answer_page(client, f"/o/{site.survey.id}")

@@ -33,7 +33,7 @@ class _AllOf:
         self.values, self.message = set(values), message
 
     def __call__(self, form, field):
-        if any(v not in self.values for v in field.data or []):
+        if any(v not in self.values for v in field.data or [] if v.strip()):
             raise ValidationError(self.message)
 
 
@@ -49,10 +49,11 @@ def _field_for(question: Question, lang: str):
     if question.type in CHOICE_TYPES:
         choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.options]
         values = [o.value for o in question.options]
-        if question.type == MULTI:
+        if question.type == MULTI:  # no Optional(): it looks at the first value only and would skip _AllOf
+            required = [InputRequired(translate("field_required", lang))] if question.required else []
             return SelectMultipleField(label, choices=choices, validate_choice=False,
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                                       validators=[presence, _AllOf(values, invalid)])
+                                       validators=required + [_AllOf(values, invalid)])
         return RadioField(label, choices=choices, validate_choice=False,
                           validators=[presence, AnyOf(values, message=invalid)])
     limit = SHORT_TEXT_MAX if question.type == SHORT_TEXT else LONG_TEXT_MAX
@@ -91,5 +92,7 @@ def answers_of(form: AnswerFormBase, questions) -> dict[str, object]:
             value = int(value) if value is not None and str(value).strip() else None
         elif isinstance(value, str):
             value = value.strip()
+        elif isinstance(value, list):
+            value = [v for v in value if v.strip()]
         answers[question.id] = value
     return answers
