@@ -21,3 +21,12 @@ def admin_only(view):
     admin-only anyway (see access.py)."""
     view.admin_only = True
     return view
+
+
+def upload_limit(max_bytes_setting: str):
+    """This view accepts bodies up to the named setting, not the app-wide MAX_CONTENT_LENGTH; applied in
+    access.py before CSRF reads the form, so the larger limit is the one that counts."""
+    def mark(view):
+        view.upload_limit = max_bytes_setting
+        return view
+    return mark

@@ -10,6 +10,8 @@ from ..i18n import owner_language
 def require_owner():
     """Runs before CSRF checks, so an anonymous visitor is sent to login rather than told about tokens."""
     view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "upload_limit", None):
+        request.max_content_length = current_app.config[view.upload_limit]
     if view is None or getattr(view, "is_public", False) or request.endpoint == "static":
         return None
     if not session.get("owner"):

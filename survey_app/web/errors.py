@@ -14,10 +14,10 @@ BODIES = {403: "forbidden_body", 404: "not_found_body", 410: "expired_body", 413
           429: "rate_limited_body"}
 
 
-def render_error(status: int, title_key: str, body_key: str):
+def render_error(status: int, title_key: str, body_key: str, limit: str = ""):
     if not hasattr(g, "lang"):
         g.lang = choose_language(request.args.get("lang"), default="id")
-    return render_template("error.html", title_key=title_key, body_key=body_key), status
+    return render_template("error.html", title_key=title_key, body_key=body_key, limit=limit), status
 
 
 def install(app: Flask) -> None:
@@ -26,7 +26,8 @@ def install(app: Flask) -> None:
         status = error.code or 500
         if status >= 500:
             return render_error(status, "error_title", "error_body")
-        return render_error(status, TITLES.get(status, "bad_request_title"), BODIES.get(status, "error_body"))
+        limit = f"{(request.max_content_length or 0) // 1024} KB" if status == 413 else ""
+        return render_error(status, TITLES.get(status, "bad_request_title"), BODIES.get(status, "error_body"), limit)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -330,9 +330,6 @@ def test_store_failure_answers_with_a_documented_error_json(api, site, store, mo
 
 
 @MOTO
-@pytest.mark.xfail(strict=True, reason=(
-    "A body over 1 MB gets 413 with Werkzeug's default description ('The data value transmitted exceeds the "
-    "capacity limit.'): the message does not state the 1 MB limit the contract documents."))
 def test_oversized_body_error_states_the_limit(api, site):
     response = api(b" " * (1024 * 1024 + 1))
     assert response.status_code == 413

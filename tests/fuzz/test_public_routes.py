@@ -625,9 +625,6 @@ def test_multi_choice_with_a_blank_first_value_records_nothing_unoffered(app, st
 @pytest.mark.parametrize("fields,limit", [({"email": "", "password": "x"}, None),
                                           ({"email": "a" * 250 + "@x.id", "password": "x"}, "254"),
                                           ({"email": "a@x.id", "password": "p" * 201}, "200")])
-@pytest.mark.xfail(strict=True, reason=(
-    "POST /login with a valid CSRF token but a missing or over-long field answers 400 with the bare login form: "
-    "auth/login.html shows no message for form.errors, so the owner is not told what is wrong or the limit."))
 def test_login_form_errors_say_what_is_wrong(app, fields, limit):
     client = app.test_client()
     response = client.post("/login", data={"csrf_token": csrf_token(client, "/login")} | fields)
@@ -637,9 +634,6 @@ def test_login_form_errors_say_what_is_wrong(app, fields, limit):
 
 
 @MOTO
-@pytest.mark.xfail(strict=True, reason=(
-    "The web import allows WEB_IMPORT_MAX_BYTES (512 KB) but CSRFProtect reads request.form in before_request, "
-    "before import_csv() raises request.max_content_length: every upload over the global 64 KB is a 413."))
 def test_csv_between_64_kb_and_the_web_import_limit_is_accepted(app, client, logged_in, site):
     rows = "".join(f"Customer {i},c{i}@example.com,,ORDER-{i:04d},,en,{'Kopi ' * 12}\n" for i in range(900))
     content = ("name,email,phone,order_ref,purchased_at,language,product\n" + rows).encode()
@@ -651,9 +645,6 @@ def test_csv_between_64_kb_and_the_web_import_limit_is_accepted(app, client, log
 
 
 @MOTO
-@pytest.mark.xfail(strict=True, reason=(
-    "A CSV over the web import limit gets the generic 413 page ('Too much text' / 'larger than we accept'): "
-    "the page does not say the limit (512 KB, or 1000 rows) nor point to the CLI/API for bigger files."))
 def test_csv_over_the_web_import_limit_is_refused_with_the_limit_stated(app, client, logged_in, site):
     content = b"name,email,order_ref\n" + b"x,x@example.com,R\n" * (600 * 1024 // 18)
     url = f"/owner/surveys/{site.survey.id}/import"

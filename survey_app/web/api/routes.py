@@ -37,7 +37,8 @@ def store_unavailable(error: StoreUnavailable):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
+    message = f"The body is larger than {MAX_BODY // (1024 * 1024)} MB." if error.code == 413 else error.description
+    return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": message}), error.code
 
 
 @bp.post("/purchases")

@@ -11,7 +11,7 @@ from ...errors import NotFound
 from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
                          revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
 from ...services.dashboard import Filters
-from .. import admin_only, current_store
+from .. import admin_only, current_store, upload_limit
 from . import bp
 from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
 from .routes import load_survey
@@ -31,10 +31,10 @@ def delivery(survey_id: str):
 
 @bp.route("/surveys/<survey_id>/import", methods=["GET", "POST"])
 @admin_only
+@upload_limit("WEB_IMPORT_MAX_BYTES")
 def import_csv(survey_id: str):
     """Small files here (one request must finish in API Gateway's 29 s); bigger ones with the CLI or the API."""
     survey = load_survey(survey_id)
-    request.max_content_length = current_app.config["WEB_IMPORT_MAX_BYTES"] + 4096
     form = ImportForm()
     report, too_many = None, False
     if form.validate_on_submit():
