@@ -65,6 +65,8 @@ def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str =
 
     :raises PurchaseError: with the reason, for the report.
     """
+    if UNREADABLE in row:
+        raise PurchaseError(str(row[UNREADABLE]))
     values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items() if k}
     if any(not _encodable(text) for pair in values.items() for text in pair):
         raise PurchaseError("text must be valid Unicode (a lone UTF-16 surrogate was sent)")
@@ -253,11 +255,22 @@ def whatsapp_share_link(invitation: Invitation, link: str, lang: str) -> str:
     return f"https://wa.me/{phone}?text={urllib.parse.quote(whatsapp_text(invitation, link, lang))}"
 
 
+UNREADABLE = "__unreadable__"
+
+
 def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) from CSV text; line numbers count the header as line 1, as spreadsheets do."""
+    """(line number, row) from CSV text; line numbers count the header as line 1, as spreadsheets do.
+    A line the csv module cannot read (say a cell over its size limit) becomes a refused row, then stops."""
     import csv
 
     reader = csv.DictReader(lines)
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield reader.line_num, {UNREADABLE: f"unreadable CSV here ({error}); the rest of the file was not read"}
+            return
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
