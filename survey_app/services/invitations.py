@@ -226,7 +226,7 @@ def opt_out(store: Store, token: str, now: datetime | None = None) -> Invitation
 
 def send_list(store: Store, survey: Survey, limit: int = 100) -> list[Invitation]:
     """Invitations waiting for the owner to send them by WhatsApp click-to-chat."""
-    return store.queued(f"WALINK#{survey.id}", "\uffff", limit)
+    return store.send_list_of(survey.id, limit)
 
 
 def mark_sent(store: Store, invitation: Invitation, now: datetime | None = None,
@@ -238,7 +238,7 @@ def mark_sent(store: Store, invitation: Invitation, now: datetime | None = None,
 
 
 def failures(store: Store, survey: Survey, limit: int = 100) -> list[Invitation]:
-    return store.queued(f"FAILED#{survey.id}", "\uffff", limit)
+    return store.failures_of(survey.id, limit)
 
 
 def retry_failed(store: Store, invitation: Invitation, now: datetime | None = None) -> bool:

@@ -84,6 +84,12 @@ class InvitationItems(Table):
     def due_invitations(self, now: str, limit: int) -> list[Invitation]:
         return self.queued(DUE_QUEUE, now, limit)
 
+    def send_list_of(self, survey_id: str, limit: int) -> list[Invitation]:
+        return self.queued(send_list_queue(survey_id), "\uffff", limit)
+
+    def failures_of(self, survey_id: str, limit: int) -> list[Invitation]:
+        return self.queued(failure_queue(survey_id), "\uffff", limit)
+
     def transition(self, invitation: Invitation, to: Invitation, *, from_states: tuple[str, ...],
                    extra_condition: str = "", values: dict | None = None, count: tuple[str, str] | None = None) -> bool:
         """Move one invitation to a new state (and queue) iff it is still in one of `from_states`; with
