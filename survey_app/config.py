@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 DEFAULTS = {
     "ENV": "production",
@@ -13,7 +14,7 @@ DEFAULTS = {
     "STATIC_URL": "",
     "TIMEZONE": "Asia/Jakarta",
     "DASHBOARD_DAYS": 90,
-    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "PUBLIC_URL": "",  # where customers' links point: required in production
     "BUSINESS_NAME": "Our shop",
     "COUNTRY_CODE": "62",
     "SES_SENDER": "",
@@ -26,6 +27,11 @@ DEFAULTS = {
     "WHATSAPP_TEMPLATE": "survey_invitation",
     "OPEN_LINK_LIMIT_PER_HOUR": 30,
     "SEND_BATCH": 100,
+    "SEND_CONCURRENCY": 8,  # sends in flight per run: WhatsApp answers in ~0.3 s, so one at a time caps at ~12k/h
+    "WHATSAPP_SEND_RATE": 80,  # messages/s: the Cloud API's default throughput per business phone number
+    "SES_SEND_RATE": 14,  # messages/s: set to the account's SES maximum send rate
+    "JOB_MARGIN_SECONDS": 30,  # a job claims no new work once less than this is left of its Lambda timeout
+    "JOB_DEFAULT_SECONDS": 240,  # a job's budget where no Lambda context gives one (the CLI)
     "CASE_DUE_HOURS": 48,
     "OWNER_LANGUAGE": "id",
     "ALERT_EMAILS": "",
@@ -83,7 +89,28 @@ def check(config) -> None:
             "SURVEY_SECRET_KEY is not set. Set one long random value shared by every instance "
             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+    if config.get("ENV") not in DEV_ENVS:
+        _check_production_urls(config)
+    if config.get("ENV") in DEV_ENVS and not config.get("PUBLIC_URL"):
+        config["PUBLIC_URL"] = "http://127.0.0.1:5000"
     if config.get("ENV") in DEV_ENVS and not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = "dev-only-not-secret"
     if config.get("ENV") in DEV_ENVS:
         config["SESSION_COOKIE_SECURE"] = False
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
+
+
+def _check_production_urls(config) -> None:
+    """Links in messages and alerts must reach customers and owners; a webhook must be signed."""
+    public = urlsplit(config.get("PUBLIC_URL") or "")
+    if public.scheme not in ("http", "https") or not public.hostname:
+        raise ConfigError("SURVEY_PUBLIC_URL is not set: set it to the address customers open, e.g. "
+                          "https://<api-id>.execute-api.<region>.amazonaws.com/production or your own domain.")
+    if public.hostname in LOCAL_HOSTS or public.hostname.endswith(".localhost"):
+        raise ConfigError(f"SURVEY_PUBLIC_URL is {config['PUBLIC_URL']!r}, a local address: customers' links "
+                          "would not open. Set it to the deployed address.")
+    if config.get("ALERT_WEBHOOK_URL") and not config.get("ALERT_WEBHOOK_SECRET"):
+        raise ConfigError("SURVEY_ALERT_WEBHOOK_URL is set without its secret: set "
+                          "SURVEY_ALERT_WEBHOOK_SECRET_PARAMETER (SSM) so receivers can verify the signature.")

@@ -14,6 +14,7 @@ from ...i18n import choose_language
 from ..errors import render_error
 from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
 from .. import current_store, public
+from ..client import client_address
 from . import bp
 from .forms import answer_form, answers_of, field_name, new_submission_id
 
@@ -97,7 +98,7 @@ def _within_open_link_limit() -> bool:
     """Per-IP hourly limit on open-link answers (QR codes are public): a counter item with TTL."""
     now = datetime.now(timezone.utc)
     hour = now.strftime("%Y-%m-%dT%H")
-    return current_store().take_rate_token(f"open#{request.remote_addr}", hour,
+    return current_store().take_rate_token(f"open#{client_address()}", hour,
                                            current_app.config["OPEN_LINK_LIMIT_PER_HOUR"],
                                            expires_epoch=int(now.timestamp()) + 7200)
 

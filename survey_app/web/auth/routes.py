@@ -9,6 +9,7 @@ from ...i18n import owner_language
 from ...services import authenticate, login_locked, record_login_failure
 from ...services.accounts import LOGIN_WINDOW_MINUTES
 from .. import current_store, public
+from ..client import client_address
 from . import bp
 from .forms import LoginForm, LogoutForm
 
@@ -27,7 +28,7 @@ def login():
     form = LoginForm()
     failed = locked = False
     if form.validate_on_submit():
-        store, ip = current_store(), request.remote_addr or "unknown"
+        store, ip = current_store(), client_address()
         if login_locked(store, form.email.data, ip):
             locked = True
         else:
