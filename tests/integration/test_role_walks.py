@@ -1,0 +1,106 @@
+"""Every owner route walked with real ids, for every role: a page the role may read answers 200 (not a 404
+from an id that does not exist), everything else 403; and every state-changing owner route refuses a post
+without a CSRF token with a 400 and writes nothing."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from survey_app.services import create_api_key, create_invitation, submit_response
+from survey_app.web.answer.forms import new_submission_id
+from tests.conftest import csrf_token
+from tests.factories import make_survey
+from tests.integration.test_access import routes
+from tests.integration.test_roles_and_privacy import ADMIN_ONLY_PAGES
+
+MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
+JOB_PAGE = re.compile(r"/owner/jobs/([^/?#]+)")
+
+
+def real_ids(app, client, owner, store) -> dict:
+    """One of everything an owner URL can name, created for real (a job only where the app has job pages)."""
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Rina", email="rina@example.com", order_ref="A-1")
+    submit_response(store, survey, {"nps": 2, "reason": "Kurir telat"}, language="id",
+                    submission_id=new_submission_id(), invitation=invitation)  # a detractor: opens a case
+    assert store.get_case(survey.id, invitation.token)
+    key = create_api_key(store, "shop", "owner@example.test")
+    ids = {"survey_id": survey.id, "token": invitation.token, "response_id": invitation.token, "score": 9,
+           "key_hash": hashlib.sha256(key.encode()).hexdigest(), "filename": "app.css", "kind": "png", "fmt": "csv"}
+    if any("job_id" in rule.arguments for rule in app.url_map.iter_rules()):
+        owner.login()
+        started = client.post("/owner/privacy", data={"csrf_token": csrf_token(client, "/owner/privacy"),
+                                                      "email": "nobody@example.com"})
+        ids["job_id"] = JOB_PAGE.search(started.headers["Location"]).group(1)
+        owner.logout()
+    return ids
+
+
+def owner_routes(app, ids: dict):
+    """(endpoint, method, url) of every route an owner session is needed for, with `ids` substituted."""
+    adapter = app.url_map.bind("localhost")
+    for endpoint, method, _, public in routes(app):
+        if not public:
+            rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
+            yield endpoint, method, adapter.build(endpoint, {name: ids[name] for name in rule.arguments})
+
+
+def table_items(store) -> list:
+    pages = store.client.get_paginator("scan").paginate(TableName=store.table_name, ConsistentRead=True)
+    return sorted((item for page in pages for item in page["Items"]), key=repr)
+
+
+@MOTO
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_every_role_reads_what_it_may_and_is_refused_the_rest_on_real_pages(app, client, owner, store, role):
+    ids = real_ids(app, client, owner, store)
+    owner.login(email=f"{role}@toko.test", password=f"{role}-pass", role=role)
+    walked = {"read": 0, "refused": 0}
+    for endpoint, method, url in owner_routes(app, ids):
+        if method != "GET":
+            continue
+        expected = 403 if role == "viewer" and endpoint in ADMIN_ONLY_PAGES else 200
+        response = client.get(url)
+        assert response.status_code == expected, f"{role}: GET {url} ({endpoint}) answered {response.status_code}"
+        walked["read" if expected == 200 else "refused"] += 1
+    token = csrf_token(client, "/owner/")
+    for endpoint, method, url in owner_routes(app, ids):
+        if method == "GET" or endpoint == "auth.logout":
+            continue
+        before = table_items(store)
+        response = client.open(url, method=method, data={"csrf_token": token})
+        if role == "viewer":  # a viewer changes nothing, whatever it posts
+            assert response.status_code == 403, f"viewer: {method} {url} ({endpoint}) answered {response.status_code}"
+            assert table_items(store) == before, f"viewer: {method} {url} wrote to the table"
+            walked["refused"] += 1
+        else:  # an admin's post reaches its form: judged there (400/422 for an empty form), never refused or lost
+            assert response.status_code not in (401, 403, 404) and response.status_code < 500, (
+                f"admin: {method} {url} ({endpoint}) answered {response.status_code}")
+    gets = [e for e, method, _ in owner_routes(app, ids) if method == "GET"]
+    if role == "admin":
+        assert walked == {"read": len(gets), "refused": 0}
+    else:
+        readable = [e for e in gets if e not in ADMIN_ONLY_PAGES]
+        assert walked["read"] == len(readable) >= 9 and walked["refused"] >= len(ADMIN_ONLY_PAGES) + 8, walked
+        for readable in ("dashboard.dashboard", "dashboard.cases", "dashboard.case", "dashboard.printable"):
+            url = next(u for e, m, u in owner_routes(app, ids) if e == readable and m == "GET")
+            assert client.get(url).status_code == 200  # dashboards, comments and cases: the viewer's job
+
+
+@MOTO
+def test_every_state_changing_owner_route_refuses_a_post_without_csrf_and_writes_nothing(app, client, owner, store):
+    ids = real_ids(app, client, owner, store)
+    owner.login()
+    walked = []
+    for endpoint, method, url in owner_routes(app, ids):
+        if method == "GET":
+            continue
+        before = table_items(store)
+        response = client.open(url, method=method, data={"email": "x@example.com", "label": "k", "q_nps": "1"})
+        assert response.status_code == 400, f"{method} {url} ({endpoint}) without a token: {response.status_code}"
+        assert table_items(store) == before, f"{method} {url} ({endpoint}) wrote without a CSRF token"
+        walked.append(endpoint)
+    assert "auth.logout" in walked and len(walked) >= 12, walked
+    assert client.get("/owner/").status_code == 200, "a logout without a token logged the owner out"
