@@ -127,20 +127,60 @@ def reconcile_command(survey_ids, fix):
 @click.option("--actor", default="cli", show_default=True, help="Who asked, for the audit record.")
 @with_appcontext
 def erase_customer_command(email, phone, actor):
-    """Remove a customer's personal data everywhere; anonymous scores and counters stay; audited."""
+    """Remove a customer's personal data everywhere; anonymous scores and counters stay; audited.
+    The same owner job the dashboard starts, run here to the end."""
+    from .background import owner_jobs
     from .domain.contacts import ContactError
-    from .services import erase_customer
 
     try:
-        result = erase_customer(_store(), email=email, phone=phone, actor=actor)
+        job = owner_jobs(in_process=True).start_erasure(actor, email=email, phone=phone)
     except (ContactError, ValueError) as error:
         raise click.UsageError(str(error)) from error
-    click.echo(f"erased: {result.invitations} invitations, {result.responses} responses, {result.cases} cases")
+    if job.state != "done":
+        raise click.ClickException(f"erasure job {job.id} {job.state}: {job.error}")
+    counts = job.result
+    click.echo(f"erased: {counts['invitations']} invitations, {counts['responses']} responses, "
+               f"{counts['cases']} cases")
+
+
+@click.command("export")
+@click.option("--survey", "survey_id", required=True, help="Survey to export.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--first", default="2000-01-01", show_default=True, help="First day (owner's calendar).")
+@click.option("--last", default="2999-12-31", show_default=True, help="Last day.")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write where no exports bucket is configured (default: standard output).")
+@with_appcontext
+def export_command(survey_id, fmt, first, last, output):
+    """Export responses. With SURVEY_EXPORTS_BUCKET: the dashboard's export job, run here, to S3 (prints the key
+    and a 15-minute link); without: streamed to --output."""
+    from .background import owner_jobs
+    from .errors import NotFound
+    from .services.dashboard import Filters
+    from .services.exports import export_csv, export_jsonl, export_properties
+
+    try:
+        survey = _store().get_survey(survey_id)
+    except NotFound:
+        raise click.BadParameter(f"no survey {survey_id!r}", param_hint="--survey") from None
+    filters = Filters(first, last)
+    runner = owner_jobs(in_process=True)
+    if runner.objects is None:
+        body = export_csv(_store(), survey, filters, export_properties(_store(), survey)) if fmt == "csv" \
+            else export_jsonl(_store(), survey, filters)
+        for chunk in body:
+            output.write(chunk)
+        return
+    job = runner.start_export(survey, filters, fmt, "cli")
+    if job.state != "done":
+        raise click.ClickException(f"export job {job.id} {job.state}: {job.error}")
+    click.echo(f"{job.result['rows']} responses -> s3://{runner.objects.bucket}/{job.result['key']}", err=True)
+    click.echo(runner.download_link(job))
 
 
 def register(app) -> None:
     for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
-                    send_alerts_command, reconcile_command, erase_customer_command):
+                    send_alerts_command, reconcile_command, erase_customer_command, export_command):
         app.cli.add_command(command)
 
 

@@ -42,6 +42,11 @@ DEFAULTS = {
     "ALERT_WEBHOOK_SECRET_PARAMETER": "",
     "WEB_IMPORT_MAX_ROWS": 1000,  # one request must finish within API Gateway's 29 s: bigger files use the CLI/API
     "WEB_IMPORT_MAX_BYTES": 512 * 1024,
+    "JOBS_QUEUE_URL": "",  # SQS queue of owner jobs (exports, erasures, big imports); empty: they run in process
+    "EXPORTS_BUCKET": "",  # S3 bucket for exports run as jobs and uploads waiting for one; empty: exports stream
+    "EXPORT_INLINE_MAX_ROWS": 5000,  # a survey with more responses exports by a job to S3 (Lambda: 6 MB, 15 s)
+    "WEB_IMPORT_INLINE_MAX_ROWS": 200,  # a web upload with more rows is imported by a job
+    "EXPORT_PART_BYTES": 8 * 1024 * 1024,  # S3 multipart part of an export job (S3's minimum is 5 MB)
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": 24 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,

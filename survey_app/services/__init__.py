@@ -8,7 +8,7 @@ from .dashboard import Summary, survey_summary
 from .invitations import (ImportReport, LinkExpired, Purchase, PurchaseError, create_invitation, failures,
                           import_purchases, invitation_for_purchase, iter_csv_rows, mark_sent, open_invitation,
                           opt_out, parse_purchase, retry_failed, send_list, whatsapp_share_link)
-from .privacy import Erasure, erase_customer
+from .privacy import Erasure, erasure_contacts
 from .reconcile import Drift, reconcile
 from .responses import PastAnswer, amend_response, counters_for, import_history, submit_response, unanswered_questions
 from .sending import Sender, send_due
@@ -20,6 +20,6 @@ __all__ = [
     "utcnow", "Summary", "survey_summary", "ImportReport", "LinkExpired", "Purchase", "PurchaseError",
     "create_invitation", "failures", "import_purchases", "invitation_for_purchase", "iter_csv_rows", "mark_sent",
     "open_invitation", "opt_out", "parse_purchase", "retry_failed", "send_list", "whatsapp_share_link",
-    "Erasure", "erase_customer", "Drift", "reconcile", "PastAnswer", "amend_response", "counters_for", "import_history", "submit_response", "unanswered_questions", "Sender",
+    "Erasure", "erasure_contacts", "Drift", "reconcile", "PastAnswer", "amend_response", "counters_for", "import_history", "submit_response", "unanswered_questions", "Sender",
     "send_due", "save_survey", "survey_from_template",
 ]

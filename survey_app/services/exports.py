@@ -1,13 +1,14 @@
 """Exports of raw responses, filtered like the dashboard: CSV safe to open in a spreadsheet, and JSON Lines.
 
-Reads every response of the survey (an offline-style read, never on a dashboard path) and streams.
+Small exports stream in the request; one that could pass Lambda's 6 MB response or its timeout runs as an owner
+job to S3 (owner_jobs.py). Both write the same lines through the functions below.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..domain.metrics import category
 from ..domain.models import Response, Survey
@@ -15,6 +16,8 @@ from ..store import Store
 from .dashboard import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+BASE_COLUMNS = ["submitted_at", "day", "language", "channel", "customer_name", "score", "category"]
 
 
 def neutralise(value: object) -> str:
@@ -23,13 +26,29 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def matching_responses(store: Store, survey: Survey, filters: Filters) -> Iterator[Response]:
-    for response in store.iter_responses(survey.id):
-        if not filters.first_day <= response.day <= filters.last_day:
-            continue
-        if filters.segment is not None and response.segments.get(filters.segment[0]) != filters.segment[1]:
-            continue
-        yield response
+def belongs(response: Response, filters: Filters) -> bool:
+    if not filters.first_day <= response.day <= filters.last_day:
+        return False
+    return filters.segment is None or response.segments.get(filters.segment[0]) == filters.segment[1]
+
+
+def matching_responses(store: Store, survey: Survey, filters: Filters, page_size: int = 500) -> Iterator[Response]:
+    cursor = ""
+    while True:
+        page, cursor = store.response_page(survey.id, filters.first_day, filters.last_day, cursor, page_size)
+        yield from (response for response in page if belongs(response, filters))
+        if not cursor:
+            return
+
+
+def responses_to_read(store: Store, survey: Survey) -> int:
+    """How many responses an export reads, whatever its date range (responses are keyed by id, not by date):
+    summed from the day aggregates the dashboard reads, O(days)."""
+    return sum(day.get("n", 0) for day in store.daily_counters(survey.id, "0000", "9999").values())
+
+
+def export_properties(store: Store, survey: Survey) -> list[str]:
+    return [p for p in store.segment_properties(survey.id) if p not in ("language", "channel")]
 
 
 def _row(survey: Survey, response: Response, properties: list[str]) -> dict[str, object]:
@@ -44,14 +63,24 @@ def _row(survey: Survey, response: Response, properties: list[str]) -> dict[str,
     return row
 
 
-def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[str]) -> Iterator[str]:
-    """Streams the header, then one neutralised line per response."""
-    columns = ["submitted_at", "day", "language", "channel", "customer_name", "score", "category"] + \
-        [q.id for q in survey.questions] + [f"property:{p}" for p in properties]
+def csv_columns(survey: Survey, properties: list[str]) -> list[str]:
+    return BASE_COLUMNS + [q.id for q in survey.questions] + [f"property:{p}" for p in properties]
+
+
+def lines(fmt: str, survey: Survey, responses: Iterable[Response], properties: list[str],
+          header: bool = False) -> Iterator[str]:
+    """One text line per response in `fmt` (csv: neutralised, with the header line first when asked)."""
+    if fmt == "jsonl":
+        for response in responses:
+            record = _row(survey, response, []) | {"answers": response.answers, "properties": response.properties}
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+        return
+    columns = csv_columns(survey, properties)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writerow({c: neutralise(c) for c in columns})
-    for response in matching_responses(store, survey, filters):
+    if header:
+        writer.writerow({c: neutralise(c) for c in columns})
+    for response in responses:
         writer.writerow({k: neutralise(v) for k, v in _row(survey, response, properties).items()})
         yield buffer.getvalue()
         buffer.seek(0)
@@ -59,7 +88,10 @@ def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[
     yield buffer.getvalue()
 
 
+def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[str]) -> Iterator[str]:
+    """Streams the header, then one neutralised line per response."""
+    return lines("csv", survey, matching_responses(store, survey, filters), properties, header=True)
+
+
 def export_jsonl(store: Store, survey: Survey, filters: Filters) -> Iterator[str]:
-    for response in matching_responses(store, survey, filters):
-        record = _row(survey, response, []) | {"answers": response.answers, "properties": response.properties}
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+    return lines("jsonl", survey, matching_responses(store, survey, filters), [])

@@ -5,13 +5,14 @@ Access patterns are written down in docs/data-model.md; keep the two in step.
 from .accounts import AccountItems
 from .cases import CaseItems
 from .invitations import InvitationItems
+from .jobs import JobItems
 from .privacy import PrivacyItems
 from .responses import ResponseItems, segment_sk
 from .surveys import SurveyItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 
 
-class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems):
+class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -2,19 +2,18 @@
 keeping the anonymous counters, and an audit trail of who erased what."""
 from __future__ import annotations
 
-from typing import Iterator
-
 from ..domain.models import Invitation
 from .invitations import _invitation
+from .jobs import query_page
 from .table import GSI1, Table, to_item
 
 
 class PrivacyItems(Table):
-    def all_invitations_of(self, survey_id: str) -> Iterator[Invitation]:
-        """Every invitation of a survey (paginated index read): for erasure, an operator's rare action."""
-        items = self._query(IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk",
-                            ExpressionAttributeValues=to_item({":pk": f"SURVEY#{survey_id}#INV"}))
-        return (_invitation(item) for item in items)
+    def invitation_page(self, survey_id: str, cursor: str, limit: int) -> tuple[list[Invitation], str]:
+        """A page of a survey's invitations and the cursor after it: an erasure job resumes from there."""
+        items, cursor = query_page(self, cursor, limit, IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk",
+                                  ExpressionAttributeValues=to_item({":pk": f"SURVEY#{survey_id}#INV"}))
+        return [_invitation(item) for item in items], cursor
 
     def _remove(self, pk: str, sk: str, paths: list[tuple[str, ...]], erased_at: str) -> bool:
         """REMOVE attribute paths (('answers', 'reason') is answers.reason) from an existing item."""

@@ -4,7 +4,8 @@ from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 
 PUBLIC_BUILTINS = {"static"}
 SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css",
-                 "key_hash": "0" * 64, "kind": "png", "fmt": "csv", "response_id": "abcdefghijkl"}
+                 "key_hash": "0" * 64, "kind": "png", "fmt": "csv", "response_id": "abcdefghijkl",
+                 "job_id": "abcdefghijkl"}
 
 
 def routes(app):

@@ -10,7 +10,8 @@ from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 from tests.factories import make_survey
 
 ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.delivery", "dashboard.import_csv",
-                    "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy"}
+                    "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy",
+                    "dashboard.job", "dashboard.jobs"}
 
 
 def test_admin_only_marks_match_the_list_above(app):
@@ -52,7 +53,8 @@ def test_erasure_removes_personal_data_keeps_counts_and_is_audited(client, owner
     before = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
     owner.login()
     token = csrf_token(client, "/owner/privacy")
-    page = client.post("/owner/privacy", data={"csrf_token": token, "phone": "0812-3456-7890"}).get_data(as_text=True)
+    page = client.post("/owner/privacy", data={"csrf_token": token, "phone": "0812-3456-7890"},
+                       follow_redirects=True).get_data(as_text=True)
     assert "Erased: 1 invitations, 1 responses, 1 cases." in page
     erased = store.get_invitation(invitation.token)
     assert (erased.customer_name, erased.phone, erased.email, erased.order_ref) == ("", "", "", "")

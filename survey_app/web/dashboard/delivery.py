@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
+from ...background import owner_jobs
 from ...errors import NotFound
 from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
                          revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
@@ -40,6 +41,10 @@ def import_csv(survey_id: str):
     if form.validate_on_submit():
         lines = form.csv_file.data.read().decode("utf-8-sig", errors="replace").splitlines(keepends=True)
         too_many = len(lines) - 1 > current_app.config["WEB_IMPORT_MAX_ROWS"]
+        runner = owner_jobs()
+        if not too_many and len(lines) - 1 > current_app.config["WEB_IMPORT_INLINE_MAX_ROWS"] and runner.objects:
+            started = runner.start_import(survey, "".join(lines).encode(), g.owner)  # well within the web timeout
+            return redirect(url_for(".job", job_id=started.id))
         if not too_many:
             report = import_purchases(current_store(), survey, iter_csv_rows(lines),
                                       tz_name=current_app.config["TIMEZONE"])

@@ -1,0 +1,286 @@
+"""Owner jobs: exports, erasures and imports that can outgrow one web request.
+
+Starting one writes its JOB item, then sends its id to the queue (SQS on Lambda; in process where none is
+configured). `run_job` is what the queue's consumer calls: it claims the job under a lease, works until the time
+budget says stop, saves a cursor, gives the lease up and queues the job again. A finished job ignores a repeated
+message; a run killed at any moment leaves the job where its last saved cursor says, and the next run goes on.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Callable, Protocol
+
+from ..budget import Budget
+from ..domain.jobs import DONE, ERASE, EXPORT, FAILED, IMPORT, NO_SURVEY, Job
+from ..domain.models import Survey
+from ..errors import NotFound, StoreUnavailable
+from ..store import Store
+from .common import new_token, utcnow
+from .dashboard import Filters
+from .exports import CONTENT_TYPES, belongs, export_properties, lines
+from .invitations import import_purchases, iter_csv_rows
+from .privacy import Erasure, erase_matching, erasure_contacts, finish_erasure
+
+log = logging.getLogger(__name__)
+MAX_ERRORS_KEPT = 100  # refused import rows listed on the job page; the count covers every one
+MAX_RUNS = 200  # a job still unfinished after this many runs is failed rather than queued for ever
+
+
+class Queue(Protocol):
+    def send(self, job_id: str) -> None: ...
+
+
+class InlineQueue:
+    """Where no SQS queue is configured (the demo, web-tier tests): queued jobs run right after, in the same
+    process, through the same `run_job` the SQS consumer calls."""
+
+    def __init__(self):
+        self.pending: list[str] = []
+
+    def send(self, job_id: str) -> None:
+        self.pending.append(job_id)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    tz_name: str = "Asia/Jakarta"
+    part_bytes: int = 8 * 1024 * 1024  # S3 wants parts of 5 MB or more (but the last): memory holds one part
+    page_size: int = 500  # items read per DynamoDB page; progress is saved at page boundaries
+    import_batch: int = 100  # import rows between two progress saves
+    link_seconds: int = 900  # a presigned export link is valid 15 minutes, made when the owner opens the job
+    ttl_days: int = 7  # job items expire (TTL) after this; the bucket's lifecycle expires exports after 7 days
+    run_seconds: float = 240  # an in-process run's budget (no Lambda context)
+    margin_seconds: float = 30
+
+
+@dataclass
+class OwnerJobs:
+    """Starts and runs owner jobs; `objects` (the exports bucket) may be None where none is configured."""
+
+    store: Store
+    objects: object | None
+    queue: Queue
+    settings: JobSettings = field(default_factory=JobSettings)
+    clock: Callable[[], datetime] = utcnow
+
+    @property
+    def inline(self) -> bool:
+        return isinstance(self.queue, InlineQueue)
+
+    # ---- starting --------------------------------------------------------------------------------------------
+    def start_export(self, survey: Survey, filters: Filters, fmt: str, requested_by: str) -> Job:
+        """:raises ValueError: an unknown format or no exports bucket configured."""
+        if fmt not in CONTENT_TYPES:
+            raise ValueError(f"unknown export format {fmt!r}")
+        if self.objects is None:
+            raise ValueError("no exports bucket is configured (SURVEY_EXPORTS_BUCKET)")
+        job_id = new_token()
+        params = {"fmt": fmt, "first_day": filters.first_day, "last_day": filters.last_day,
+                  "segment": list(filters.segment) if filters.segment else [],
+                  "properties": export_properties(self.store, survey) if fmt == "csv" else [],
+                  "key": f"exports/{survey.id}/{job_id}.{fmt}",
+                  "filename": f"responses-{survey.id}-{filters.first_day}-{filters.last_day}.{fmt}"}
+        return self._start(job_id, EXPORT, survey.id, params, requested_by)
+
+    def start_erasure(self, requested_by: str, email: str = "", phone: str = "") -> Job:
+        """:raises ContactError: an unusable e-mail or phone; ValueError: neither given."""
+        contacts = erasure_contacts(email, phone)
+        return self._start(new_token(), ERASE, NO_SURVEY, {"contacts": contacts}, requested_by)
+
+    def start_import(self, survey: Survey, csv_bytes: bytes, requested_by: str) -> Job:
+        """The file waits in the bucket (never in the job item); the job deletes it when done."""
+        if self.objects is None:
+            raise ValueError("no exports bucket is configured (SURVEY_EXPORTS_BUCKET)")
+        job_id = new_token()
+        key = f"imports/{survey.id}/{job_id}.csv"
+        self.objects.put(key, csv_bytes, "text/csv")
+        return self._start(job_id, IMPORT, survey.id, {"key": key}, requested_by)
+
+    def _start(self, job_id: str, kind: str, scope: str, params: dict, requested_by: str) -> Job:
+        now = self.clock()
+        job = Job(id=job_id, kind=kind, survey_id=scope, requested_by=requested_by, created_at=now.isoformat(),
+                  updated_at=now.isoformat(), params=params)
+        self.store.put_job(job, scope, int((now + timedelta(days=self.settings.ttl_days)).timestamp()))
+        try:
+            self.queue.send(job.id)
+        except StoreUnavailable as error:
+            self.store.fail_queued_job(job.id, self.clock().isoformat(), "could not be queued; please try again")
+            raise error
+        self.drain()
+        return self.store.get_job(job.id)
+
+    def drain(self) -> None:
+        """In process only: run what was queued, each run with a budget of its own (as each SQS delivery has)."""
+        while self.inline and self.queue.pending:
+            self.run_job(self.queue.pending.pop(0), Budget(self.settings.run_seconds, self.settings.margin_seconds))
+
+    # ---- running ---------------------------------------------------------------------------------------------
+    def run_job(self, job_id: str, budget: Budget) -> str:
+        """One run: 'done', 'failed', 'requeued' (budget spent, progress saved) or 'skipped' (ended already, or
+        another run holds it). :raises StoreUnavailable: a store, S3 or SQS failure: the message is redelivered
+        and the next run resumes from the last saved cursor."""
+        now = self.clock()
+        lease = new_token()
+        until = now + timedelta(seconds=max(budget.remaining(), 1))
+        job = self.store.claim_job(job_id, lease, now.isoformat(), until.isoformat())
+        if job is None:
+            return "skipped"
+        run = _Run(self, job, lease, budget)
+        if job.runs > MAX_RUNS:
+            return run.fail(f"gave up after {MAX_RUNS} runs")
+        work = {EXPORT: run.export, ERASE: run.erase, IMPORT: run.import_rows}[job.kind]
+        try:
+            return work()
+        except StoreUnavailable:
+            raise  # passing: the message comes back and the next run resumes from the saved cursor
+        except NotFound as error:  # the survey or the uploaded file is gone: no later run would do better
+            return run.fail(f"not found: {error}")
+        except Exception as error:  # a bug or bad data: recorded on the job, never retried for ever
+            log.exception("owner job %s failed", job_id)
+            return run.fail(f"{type(error).__name__}: {error}")
+
+    def download_link(self, job: Job) -> str:
+        """A fresh presigned link to a finished export, valid `link_seconds`; never stored."""
+        return self.objects.download_link(job.result["key"], self.settings.link_seconds, job.params["filename"])
+
+
+class _Run:
+    """One run of one job under its lease."""
+
+    def __init__(self, jobs: OwnerJobs, job: Job, lease: str, budget: Budget):
+        self.jobs, self.store, self.job, self.lease, self.budget = jobs, jobs.store, job, lease, budget
+        self.progress = dict(job.progress)
+
+    def now(self) -> str:
+        return self.jobs.clock().isoformat()
+
+    def save(self, cursor: str) -> bool:
+        return self.store.save_job_progress(self.job.id, self.lease, self.now(), self.progress, cursor)
+
+    def requeue(self, cursor: str) -> str:
+        """Budget spent: progress saved, lease released, a new message queued (if sending fails the error
+        propagates, so this run's own message comes back instead)."""
+        if self.store.save_job_progress(self.job.id, self.lease, self.now(), self.progress, cursor, release=True):
+            self.jobs.queue.send(self.job.id)
+        return "requeued"
+
+    def end(self, result: dict) -> str:
+        self.store.end_job(self.job.id, self.lease, self.now(), DONE, result, forget_params=self.job.kind == ERASE)
+        return DONE
+
+    def fail(self, reason: str) -> str:
+        upload = self.progress.get("upload_id")
+        if upload and self.jobs.objects is not None:
+            self.jobs.objects.abort_upload(self.job.params["key"], upload)
+        self.store.end_job(self.job.id, self.lease, self.now(), FAILED, {}, error=reason[:500],
+                           forget_params=self.job.kind == ERASE)
+        return FAILED
+
+    # ---- export: S3 multipart upload, one part per `part_bytes`, the cursor saved after each part ----------------
+    def export(self) -> str:
+        params, objects, settings = self.job.params, self.jobs.objects, self.jobs.settings
+        survey = self.store.get_survey(self.job.survey_id)
+        filters = Filters(params["first_day"], params["last_day"], tuple(params["segment"]) or None)
+        if not self.progress.get("upload_id"):
+            self.progress = {"upload_id": objects.start_upload(params["key"], CONTENT_TYPES[params["fmt"]]),
+                             "parts": [], "rows": 0, "bytes": 0}
+            if not self.save(""):
+                objects.abort_upload(params["key"], self.progress["upload_id"])
+                return "skipped"
+        cursor = saved = self.job.cursor
+        buffer = bytearray()
+        pending_rows = 0
+        if params["fmt"] == "csv" and not self.progress["parts"]:
+            buffer += "".join(lines("csv", survey, [], params["properties"], header=True)).encode()
+        while True:
+            if not self.budget.allows():
+                return self.requeue(saved)  # rows after the last part are read again by the next run
+            responses, cursor = self.store.response_page(survey.id, filters.first_day, filters.last_day, cursor,
+                                                         settings.page_size)
+            chosen = [r for r in responses if belongs(r, filters)]
+            buffer += "".join(lines(params["fmt"], survey, chosen, params["properties"])).encode()
+            pending_rows += len(chosen)
+            if not cursor:
+                break
+            if len(buffer) >= settings.part_bytes:
+                self._upload_part(bytes(buffer), pending_rows)
+                buffer.clear()
+                pending_rows = 0
+                if not self.save(cursor):
+                    return "skipped"  # the lease was lost: another run owns the job now
+                saved = cursor
+        return self._complete(bytes(buffer), pending_rows)
+
+    def _upload_part(self, body: bytes, rows: int) -> None:
+        number = len(self.progress["parts"]) + 1  # a part uploaded again after a crash replaces its first copy
+        etag = self.jobs.objects.upload_part(self.job.params["key"], self.progress["upload_id"], number, body)
+        self.progress["parts"] = self.progress["parts"] + [[number, etag]]
+        self.progress["rows"] += rows
+        self.progress["bytes"] += len(body)
+
+    def _complete(self, last: bytes, rows: int) -> str:
+        key, objects = self.job.params["key"], self.jobs.objects
+        if last or not self.progress["parts"]:
+            self._upload_part(last, rows)
+        try:
+            objects.complete_upload(key, self.progress["upload_id"], [tuple(p) for p in self.progress["parts"]])
+        except NotFound:
+            objects.size(key)  # completed by a run that stopped before recording it; NotFound if truly gone
+        return self.end({"key": key, "rows": self.progress["rows"], "bytes": self.progress["bytes"],
+                         "parts": len(self.progress["parts"])})
+
+    # ---- erasure: every survey's invitations a page at a time; the cursor names the survey and the page ------
+    def erase(self) -> str:
+        contacts = set(self.job.params["contacts"])
+        at = self.job.created_at
+        position = json.loads(self.job.cursor) if self.job.cursor else {"survey": "", "page": ""}
+        erased = Erasure(**{k: self.progress.get(k, 0) for k in ("invitations", "responses", "cases")})
+        surveys = sorted((s for s in self.store.list_surveys() if s.id >= position["survey"]), key=lambda s: s.id)
+        for index, survey in enumerate(surveys):
+            page = position["page"] if survey.id == position["survey"] else ""
+            while True:
+                cursor = json.dumps({"survey": survey.id, "page": page})
+                if not self.budget.allows():
+                    return self.requeue(cursor)
+                invitations, page = self.store.invitation_page(survey.id, page, self.jobs.settings.page_size)
+                erased += erase_matching(self.store, survey, invitations, contacts, at)
+                self.progress = {"invitations": erased.invitations, "responses": erased.responses,
+                                 "cases": erased.cases}
+                if not page:
+                    break
+                if not self.save(json.dumps({"survey": survey.id, "page": page})):
+                    return "skipped"
+            following = surveys[index + 1].id if index + 1 < len(surveys) else "\uffff"
+            if not self.save(json.dumps({"survey": following, "page": ""})):
+                return "skipped"
+        finish_erasure(self.store, sorted(contacts), self.job.requested_by, at, erased, self.job.id)
+        return self.end(self.progress)
+
+    # ---- import: rows of the uploaded file, a batch at a time; the cursor is the number of rows done ----------
+    def import_rows(self) -> str:
+        key = self.job.params["key"]
+        survey = self.store.get_survey(self.job.survey_id)
+        done = int(self.job.cursor or 0)
+        self.progress = {"created": 0, "duplicates": 0, "refused": 0, "errors": []} | self.progress
+        rows = islice(iter_csv_rows(self.jobs.objects.lines(key)), done, None)
+        while True:
+            if not self.budget.allows():
+                return self.requeue(str(done))
+            batch = list(islice(rows, self.jobs.settings.import_batch))
+            if not batch:
+                break
+            report = import_purchases(self.store, survey, batch, now=self.jobs.clock(),
+                                      tz_name=self.jobs.settings.tz_name)
+            done += len(batch)
+            self.progress = {"created": self.progress["created"] + report.created,
+                             "duplicates": self.progress["duplicates"] + report.duplicates,
+                             "refused": self.progress["refused"] + len(report.errors),
+                             "errors": (self.progress["errors"] + [list(e) for e in report.errors])[:MAX_ERRORS_KEPT]}
+            if not self.save(str(done)):
+                return "skipped"
+        self.jobs.objects.delete(key)  # the customers' contacts do not wait in the bucket once imported
+        return self.end(self.progress)
