@@ -30,7 +30,7 @@ STORE = ROOT / "survey_app" / "store"  # a package, or store.py while it is one 
 # moto also ignores the table's TimeToLiveSpecification, PointInTimeRecoverySpecification and SSESpecification;
 # test_table_in_template_matches_the_store checks those in the template itself.
 DEPLOYABLE_ON_MOTO = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role",
-                      "AWS::SNS::Topic"}
+                      "AWS::SNS::Topic", "AWS::SQS::Queue"}
 
 # What the Lambda may do to the table: every runtime call in the store maps to these IAM actions. A
 # TransactWriteItems is authorised per item as the Put/Update/Delete/ConditionCheck it contains: IAM has no
