@@ -79,7 +79,8 @@ def new_invitation(store, survey):
 def app_environment(store) -> dict[str, str]:
     """Environment for a fresh process running survey_app.wsgi as Lambda would (production settings)."""
     return dict(os.environ) | FAKE_AWS | {
-        "SURVEY_ENV": "production", "SURVEY_SECRET_KEY": SECRET_KEY, "SURVEY_TABLE_NAME": store.table_name,
+        "SURVEY_ENV": "production", "SURVEY_SECRET_KEY": SECRET_KEY, "SURVEY_PUBLIC_URL": "https://survey.toko.test",
+        "SURVEY_TABLE_NAME": store.table_name,
         "SURVEY_AWS_REGION": REGION, "AWS_ENDPOINT_URL_DYNAMODB": store.endpoint_url or "",
     }
 

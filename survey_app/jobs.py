@@ -1,23 +1,31 @@
-"""Scheduled work, run by Zappa's scheduled events (and the `send-due` / `send-alerts` commands)."""
+"""Work outside requests, run by the jobs function (Zappa stage `production_jobs`): scheduled events and the
+`send-due` / `send-alerts` commands. Each run takes its time budget from Lambda's context and stops claiming
+work with a margin left; the next run picks up the rest."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from flask import current_app
 
+from .budget import Budget
 from .channels import build_channels
 from .services import Alerter, Sender, send_alerts, send_due
 
 
-def run_send_due() -> Counter:
-    """Batches until the due queue is empty or a run has sent a few batches (the next event continues)."""
+def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> Counter:
+    """Batches until the due queue is empty or the budget says stop (`now`: a later time, to finish stale
+    claims in tests)."""
     config = current_app.config
+    budget = budget or Budget(config["JOB_DEFAULT_SECONDS"], config["JOB_MARGIN_SECONDS"])
     sender = Sender(channels=build_channels(config), base_url=config["PUBLIC_URL"],
-                    business_name=config["BUSINESS_NAME"], tz_name=config["TIMEZONE"])
+                    business_name=config["BUSINESS_NAME"], tz_name=config["TIMEZONE"],
+                    concurrency=config["SEND_CONCURRENCY"],
+                    rates={"whatsapp": config["WHATSAPP_SEND_RATE"], "email": config["SES_SEND_RATE"]})
     store = current_app.extensions["survey_store"]
     total: Counter = Counter()
-    for _ in range(5):
-        outcomes = send_due(store, sender, batch=config["SEND_BATCH"])
+    while budget.allows():
+        outcomes = send_due(store, sender, now=now, batch=config["SEND_BATCH"], budget=budget)
         total.update(outcomes)
         if sum(outcomes.values()) < config["SEND_BATCH"]:
             break
@@ -25,9 +33,10 @@ def run_send_due() -> Counter:
     return total
 
 
-def run_send_alerts() -> Counter:
+def run_send_alerts(budget: Budget | None = None) -> Counter:
     config = current_app.config
-    outcomes = send_alerts(current_app.extensions["survey_store"], build_alerter(config))
+    budget = budget or Budget(config["JOB_DEFAULT_SECONDS"], config["JOB_MARGIN_SECONDS"])
+    outcomes = send_alerts(current_app.extensions["survey_store"], build_alerter(config), budget=budget)
     current_app.logger.info("send-alerts: %s", dict(outcomes))
     return outcomes
 
@@ -51,20 +60,25 @@ def build_alerter(config) -> Alerter:
                    language=config["OWNER_LANGUAGE"])
 
 
+def _budget(context) -> Budget:
+    config = current_app.config
+    return Budget.from_context(context, config["JOB_MARGIN_SECONDS"], config["JOB_DEFAULT_SECONDS"])
+
+
 def send_due_event(event, context):
-    """Zappa `events` entry point: every few minutes."""
+    """Zappa `events` entry point (jobs stage): every minute."""
     from .wsgi import app
 
     with app.app_context():
-        return dict(run_send_due())
+        return dict(run_send_due(_budget(context)))
 
 
 def send_alerts_event(event, context):
-    """Zappa `events` entry point: every minute, so owners hear of a new case within a minute or two."""
+    """Zappa `events` entry point (jobs stage): every minute, so owners hear of a new case within a minute or two."""
     from .wsgi import app
 
     with app.app_context():
-        return dict(run_send_alerts())
+        return dict(run_send_alerts(_budget(context)))
 
 
 def owner_jobs_event(event, context):

@@ -55,8 +55,11 @@ class Question:
 
 
 # Invitation states; every change is a conditional write (see store.transition).
-SCHEDULED, QUEUED, SENDING, SENT, FAILED, OPENED, ANSWERED, EXPIRED, OPTED_OUT, SKIPPED = (
-    "scheduled", "queued", "sending", "sent", "failed", "opened", "answered", "expired", "opted_out", "skipped")
+# UNCONFIRMED: the sender stopped while handing the message to the provider, so whether it went out is unknown;
+# it is never re-sent by itself (a customer must not get two), but shown to the owner, who may send again.
+SCHEDULED, QUEUED, SENDING, SENT, FAILED, OPENED, ANSWERED, EXPIRED, OPTED_OUT, SKIPPED, UNCONFIRMED = (
+    "scheduled", "queued", "sending", "sent", "failed", "opened", "answered", "expired", "opted_out", "skipped",
+    "unconfirmed")
 EMAIL_CHANNEL, WHATSAPP_CHANNEL, WA_LINK_CHANNEL, MANUAL_CHANNEL = "email", "whatsapp", "wa_link", "manual"
 CHANNELS = (EMAIL_CHANNEL, WHATSAPP_CHANNEL, WA_LINK_CHANNEL, MANUAL_CHANNEL)
 
@@ -112,6 +115,7 @@ class Invitation:
     reminded_at: str = ""
     failure: str = ""
     attempts: int = 0
+    handing_over_at: str = ""  # set just before the provider is called; cleared with the outcome
 
     def is_expired(self, now: datetime) -> bool:
         return bool(self.expires_at) and self.expires_at <= now.isoformat()
@@ -189,6 +193,8 @@ class FollowUp:
     resolved_at: str = ""
     alerted_at: str = ""
     alert_failures: tuple[str, ...] = ()
+    alert_failed_runs: int = 0
+    alerts_delivered: tuple[str, ...] = ()  # targets ("email:<address>", "whatsapp", "webhook") already told
 
     def is_overdue(self, now_iso: str) -> bool:
         return self.status != RESOLVED and self.due_at <= now_iso

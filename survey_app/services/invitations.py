@@ -9,8 +9,8 @@ from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from ..domain.contacts import ContactError, normalise_email, normalise_phone
-from ..domain.models import (FAILED, LANGUAGES, MANUAL_CHANNEL, OPENED, QUEUED, SCHEDULED, SENT, WA_LINK_CHANNEL,
-                             Invitation, Survey)
+from ..domain.models import (FAILED, LANGUAGES, MANUAL_CHANNEL, OPENED, QUEUED, SCHEDULED, SENT, UNCONFIRMED,
+                             WA_LINK_CHANNEL, Invitation, Survey)
 from ..errors import Duplicate, StoreUnavailable
 from ..store import Store
 from .common import local_day, new_token, utcnow
@@ -242,9 +242,10 @@ def failures(store: Store, survey: Survey, limit: int = 100) -> list[Invitation]
 
 
 def retry_failed(store: Store, invitation: Invitation, now: datetime | None = None) -> bool:
-    """The owner's retry: back to the due queue now, with a fresh set of attempts."""
-    retry = replace(invitation, state=SCHEDULED, send_at=(now or utcnow()).isoformat(), attempts=0)
-    return store.transition(invitation, retry, from_states=(FAILED,))
+    """The owner's retry (also of an unconfirmed send, knowingly): back to the due queue now, fresh attempts."""
+    retry = replace(invitation, state=SCHEDULED, send_at=(now or utcnow()).isoformat(), attempts=0,
+                    handing_over_at="")
+    return store.transition(invitation, retry, from_states=(FAILED, UNCONFIRMED))
 
 
 def whatsapp_share_link(invitation: Invitation, link: str, lang: str) -> str:

@@ -1,27 +1,35 @@
 """The scheduled sender: due invitations go out once each, on the first usable channel; failures are
 recorded and retried with back-off; at most one reminder; fatigue window and opt-outs honoured.
 
-Safe to run twice at once: each invitation is claimed with a conditional write before anything is sent.
+Safe to run twice at once, and to be killed at any instant: each invitation is claimed with a conditional write
+(a lease) before anything is sent, the hand-over to the provider is recorded before the call (intent) and its
+outcome after it. A claim whose lease ran out is finished by the next run: sent again only if the provider was
+never called, else marked unconfirmed for the owner, so no customer is ever messaged twice by a crash.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from ..channels import ChannelError
+from ..budget import Budget
 from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, QUEUED, SCHEDULED, SENDING, SENT,
-                             SKIPPED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
+                             SKIPPED, UNCONFIRMED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
 from ..errors import NotFound, StoreUnavailable
 from ..messages import email_content
 from ..store import Store
 from .common import local_day, utcnow
+from .pacing import Pace
 
 MAX_ATTEMPTS = 3
 RECORD_ATTEMPTS = 4
-LEASE = timedelta(minutes=10)  # a crashed sender's claim expires; far longer than one Lambda run
+LEASE = timedelta(minutes=10)  # a crashed sender's claim expires; longer than the jobs function's timeout
 log = logging.getLogger(__name__)
 
 
@@ -32,34 +40,58 @@ def backoff(attempts: int) -> timedelta:
 
 @dataclass(frozen=True)
 class Sender:
-    """What a send run needs besides the store: channels, where links point, who the message is from."""
+    """What a send run needs besides the store: channels, where links point, who the message is from, how many
+    sends may be in flight and each channel's messages-per-second ceiling."""
 
     channels: dict
     base_url: str
     business_name: str
     tz_name: str = "Asia/Jakarta"
+    concurrency: int = 1
+    rates: Mapping[str, float] = field(default_factory=dict)
+    paces: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        self.paces.update({channel: Pace(rate) for channel, rate in self.rates.items()})
+
+    def pace(self, channel: str) -> None:
+        if channel in self.paces:
+            self.paces[channel].wait()
 
 
-def send_due(store: Store, sender: Sender, now: datetime | None = None, batch: int = 100) -> Counter:
-    """One pass over the due queue (sends and reminders); returns counts per outcome."""
+def send_due(store: Store, sender: Sender, now: datetime | None = None, batch: int = 100,
+             budget: Budget | None = None) -> Counter:
+    """One pass over the due queue (sends and reminders); returns counts per outcome. With a budget, nothing
+    new is claimed once it runs low: those invitations wait for the next run, untouched."""
     now = now or utcnow()
-    outcomes: Counter = Counter()
+    due = []
     surveys: dict[str, Survey] = {}
     for invitation in store.due_invitations(now.isoformat(), batch):
         try:
-            survey = surveys.get(invitation.survey_id) or store.get_survey(invitation.survey_id)
+            surveys[invitation.survey_id] = surveys.get(invitation.survey_id) or store.get_survey(invitation.survey_id)
         except NotFound:
             continue
-        surveys[survey.id] = survey
+        due.append(invitation)
+
+    def one(invitation: Invitation) -> str:
+        if budget is not None and not budget.allows():
+            return "left_for_next_run"
+        survey = surveys[invitation.survey_id]
         try:
             if invitation.state in (SENT, OPENED):
-                outcomes[_remind(store, sender, survey, invitation, now)] += 1
-            else:
-                outcomes[_send(store, sender, survey, invitation, now)] += 1
+                return _remind(store, sender, survey, invitation, now)
+            return _send(store, sender, survey, invitation, now)
         except StoreUnavailable as error:  # this one waits for a later run; the rest of the batch goes on
             log.warning("invitation %s left for a later run: %s", invitation.token, error)
-            outcomes["store_unavailable"] += 1
-    return outcomes
+            return "store_unavailable"
+
+    if sender.concurrency <= 1 or len(due) <= 1:
+        return Counter(map(one, due))
+    store.client  # built once here: threads then share one (thread-safe) client
+    with ThreadPoolExecutor(max_workers=sender.concurrency, thread_name_prefix="send") as pool:
+        # each send runs in a copy of the caller's context (message templates need the caller's app context)
+        futures = [pool.submit(contextvars.copy_context().run, one, invitation) for invitation in due]
+        return Counter(future.result() for future in futures)
 
 
 def _count(invitation: Invitation, event: str, now: datetime, sender: Sender, channel: str = "") -> tuple[str, str]:
@@ -71,6 +103,13 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     if not store.transition(invitation, claimed, from_states=(SCHEDULED, SENDING), extra_condition="send_at <= :now",
                             values={":now": now.isoformat()}):
         return "claimed_by_another"
+    if invitation.handing_over_at:  # a run stopped mid hand-over: whether it went out is unknown
+        unconfirmed = replace(claimed, state=UNCONFIRMED, send_at=now.isoformat(), handing_over_at="",
+                              failure="the sender stopped while handing this message to the provider: it may "
+                                      "or may not have arrived; send again only if the customer did not get it")
+        store.transition(claimed, unconfirmed, from_states=(SENDING,),
+                         count=_count(invitation, UNCONFIRMED, now, sender))
+        return UNCONFIRMED
     if invitation.is_expired(now):
         store.transition(claimed, replace(claimed, state=EXPIRED), from_states=(SENDING,))
         return EXPIRED
@@ -91,12 +130,18 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
         queued = replace(claimed, state=QUEUED, channel=WA_LINK_CHANNEL, send_at=now.isoformat())
         store.transition(claimed, queued, from_states=(SENDING,))
         return QUEUED
+    handing_over = replace(claimed, channel=channel, handing_over_at=utcnow().isoformat())
+    if not store.transition(claimed, handing_over, from_states=(SENDING,), extra_condition="send_at = :lease",
+                            values={":lease": claimed.send_at}):
+        return "claimed_by_another"
+    claimed = handing_over
     try:
+        sender.pace(channel)
         _deliver(sender, survey, invitation, channel, reminder=False)
     except ChannelError as error:
         return _record_failure(store, sender, claimed, channel, str(error), now)
     reminder_days = survey.delivery.reminder_after_days
-    sent = replace(claimed, state=SENT, channel=channel, sent_at=now.isoformat(), failure="",
+    sent = replace(claimed, state=SENT, handing_over_at="", channel=channel, sent_at=now.isoformat(), failure="",
                    attempts=invitation.attempts + 1,
                    remind_at=(now + timedelta(days=reminder_days)).isoformat() if reminder_days else "")
     _record_sent(store, claimed, sent)
@@ -158,11 +203,12 @@ def _record_failure(store: Store, sender: Sender, claimed: Invitation, channel: 
     """Nothing is lost: the reason is kept, and the invitation goes back to the queue until attempts run out."""
     attempts = claimed.attempts + 1
     if attempts < MAX_ATTEMPTS:
-        retry = replace(claimed, state=SCHEDULED, attempts=attempts, failure=reason,
+        retry = replace(claimed, state=SCHEDULED, attempts=attempts, failure=reason, handing_over_at="",
                         send_at=(now + backoff(attempts)).isoformat())
         store.transition(claimed, retry, from_states=(SENDING,))
         return "retry_scheduled"
-    failed = replace(claimed, state=FAILED, attempts=attempts, failure=reason, send_at=now.isoformat())
+    failed = replace(claimed, state=FAILED, attempts=attempts, failure=reason, send_at=now.isoformat(),
+                     handing_over_at="")
     store.transition(claimed, failed, from_states=(SENDING,), count=_count(claimed, FAILED, now, sender, channel))
     return FAILED
 
@@ -177,6 +223,7 @@ def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation
     if invitation.is_expired(now) or any(store.is_opted_out(c) for c in (invitation.phone, invitation.email) if c):
         return "reminder_skipped"
     try:
+        sender.pace(invitation.channel)
         _deliver(sender, survey, invitation, invitation.channel, reminder=True)
     except ChannelError as error:
         store.transition(reminded, replace(reminded, failure=f"reminder: {error}"), from_states=(SENT, OPENED))

@@ -20,6 +20,7 @@ def case_record(case: FollowUp) -> dict:
     record = asdict(case) | case_key(case)
     record["notes"] = list(case.notes)
     record["alert_failures"] = list(case.alert_failures)
+    record["alerts_delivered"] = set(case.alerts_delivered) or None  # a string set; DynamoDB has no empty set
     if case.status != RESOLVED:
         record |= {"gsi2pk": f"OPENCASE#{case.survey_id}", "gsi2sk": f"{case.due_at}#{case.response_id}"}
     if not case.alerted_at:
@@ -32,6 +33,7 @@ def _case(item: dict) -> FollowUp:
     values = {k: v for k, v in item.items() if k in fields}
     values["notes"] = tuple(values.get("notes", ()))
     values["alert_failures"] = tuple(values.get("alert_failures", ()))
+    values["alerts_delivered"] = tuple(sorted(values.get("alerts_delivered", ())))
     return FollowUp(**values)
 
 
@@ -55,13 +57,45 @@ class CaseItems(Table):
                             ExpressionAttributeValues=to_item({":pk": "ALERT"}))
         return [_case(item) for _, item in zip(range(limit), items)]
 
+    def record_alert_delivered(self, case: FollowUp, target: str) -> None:
+        """One target told: added on its own (never a whole-case write), so no retry tells it twice and no
+        colleague's edit is overwritten."""
+        self._call("update_item", Key=to_item(case_key(case)), UpdateExpression="ADD alerts_delivered :t",
+                   ExpressionAttributeValues=to_item({":t": {target}}))
+
+    def record_alert_run(self, case: FollowUp, failures: list[str], finished_at: str = "") -> None:
+        """A run's failures appended (and the failed run counted); with `finished_at`, the case leaves the
+        alert queue."""
+        expression = "SET alert_failures = list_append(if_not_exists(alert_failures, :none), :failures)"
+        values = {":none": [], ":failures": failures}
+        if failures:
+            expression += ", alert_failed_runs = if_not_exists(alert_failed_runs, :zero) + :one"
+            values |= {":zero": 0, ":one": 1}
+        if finished_at:
+            expression += ", alerted_at = :at REMOVE gsi1pk, gsi1sk"
+            values[":at"] = finished_at
+        self._call("update_item", Key=to_item(case_key(case)), UpdateExpression=expression,
+                   ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues=to_item(values))
+
     def save_case(self, before: FollowUp, after: FollowUp) -> bool:
-        """Replace a case iff nobody changed it since `before` was read (optimistic: status and notes match)."""
+        """The workflow fields (status, assignee, notes, contact and resolve times, open-case queue) iff nobody
+        changed them since `before` was read; alert bookkeeping written meanwhile is left as it is."""
+        record = case_record(after)
+        fields = ("status", "assignee", "notes", "contacted_at", "resolved_at")
+        sets = {name: record[name] for name in fields if record[name] not in ("", None)}
+        sets |= {k: record[k] for k in ("gsi2pk", "gsi2sk") if k in record}
+        removes = [name for name in fields + ("gsi2pk", "gsi2sk") if name not in sets]
+        names = {f"#f{i}": name for i, name in enumerate(list(sets) + removes)}
+        by_name = {name: alias for alias, name in names.items()}
+        expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(sets))
+        if removes:
+            expression += " REMOVE " + ", ".join(by_name[name] for name in removes)
+        values = {f":v{i}": value for i, value in enumerate(sets.values())}
         return self._conditional(
-            "put_item", Item=to_item(case_record(after)),
-            ConditionExpression="#status = :status AND size(notes) = :notes",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_item({":status": before.status, ":notes": len(before.notes)}),
+            "update_item", Key=to_item(case_key(after)), UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk) AND #status = :status AND size(notes) = :notes",
+            ExpressionAttributeNames=names | {"#status": "status"},
+            ExpressionAttributeValues=to_item(values | {":status": before.status, ":notes": len(before.notes)}),
         )
 
     def count_resolution(self, survey_id: str, hours: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from ..domain.models import FAILED, OPENED, QUEUED, SCHEDULED, SENDING, SENT, Invitation
+from ..domain.models import FAILED, OPENED, QUEUED, SCHEDULED, SENDING, SENT, UNCONFIRMED, Invitation
 from ..errors import AlreadyAnswered, Duplicate, NotFound
 from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, add_counters, from_item, to_item
 
@@ -29,7 +29,7 @@ def queue_keys(invitation: Invitation) -> dict[str, str]:
         return {"gsi2pk": DUE_QUEUE, "gsi2sk": f"{invitation.remind_at}#{invitation.token}"}
     if invitation.state == QUEUED:
         return {"gsi2pk": send_list_queue(invitation.survey_id), "gsi2sk": f"{invitation.send_at}#{invitation.token}"}
-    if invitation.state == FAILED:
+    if invitation.state in (FAILED, UNCONFIRMED):
         return {"gsi2pk": failure_queue(invitation.survey_id), "gsi2sk": f"{invitation.send_at}#{invitation.token}"}
     return {}
 

@@ -92,7 +92,8 @@ assert result["statusCode"] == 200, result
 assert "csrf_token" in result["body"]
 print(sorted(m for m in sys.modules if m.split(".")[0] in {"plotly", "pandas", "moto", "pytest"}))
 """
-    env = {"PATH": "/usr/bin:/bin", "SURVEY_SECRET_KEY": "x" * 40, "AWS_DEFAULT_REGION": "ap-southeast-3"}
+    env = {"PATH": "/usr/bin:/bin", "SURVEY_SECRET_KEY": "x" * 40, "SURVEY_PUBLIC_URL": "https://survey.toko.test",
+           "AWS_DEFAULT_REGION": "ap-southeast-3"}
     # -S: no site-packages at all, so every import must come from the zip or the runtime's own modules.
     result = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(code), str(runtime)], capture_output=True,
                             text=True, env=env, cwd=tmp_path, timeout=120)

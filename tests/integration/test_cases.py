@@ -14,9 +14,10 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from survey_app.budget import Budget
 from survey_app.channels.email_ses import SesEmail
 from survey_app.channels.webhook import Webhook, signature
-from survey_app.services import Alerter, create_invitation, send_alerts, submit_response
+from survey_app.services import Alerter, create_invitation, send_alerts, submit_response, update_case
 from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import REGION, csrf_token
 from tests.factories import make_survey
@@ -147,3 +148,42 @@ def test_failing_webhook_is_retried_recorded_and_given_up_after_a_limit(store, a
     assert len(fake.deliveries) == 15  # 3 attempts per run, 5 runs
     case = store.get_case(survey.id, invitation.token)
     assert case.alerted_at and len(case.alert_failures) == 5 and "503" in case.alert_failures[0]
+
+
+def test_a_failed_target_is_retried_alone_and_the_others_are_never_told_twice(store, alerter, receiver):
+    fake, _ = receiver
+    fake.status = 503
+    survey = make_survey(store)
+    invitation = answer(store, survey, 2)
+    assert send_alerts(store, alerter, now=NOW) == {"alert_retry": 1}
+    fake.status = 200
+    assert send_alerts(store, alerter, now=NOW) == {"alerted": 1}
+    assert len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) == 1  # the e-mail went out once
+    assert len(fake.deliveries) == 4  # three attempts in the failed run, one in the next
+    case = store.get_case(survey.id, invitation.token)
+    assert case.alerts_delivered == ("email:owner@toko.test", "webhook") and case.alert_failed_runs == 1
+
+
+def test_an_alert_run_never_overwrites_a_colleagues_edit(store, alerter, receiver):
+    fake, _ = receiver
+    fake.status = 503
+    survey = make_survey(store)
+    invitation = answer(store, survey, 1)
+    case = store.get_case(survey.id, invitation.token)
+    assert update_case(store, case, status="contacted", assignee="ani", note="Called, will refund",
+                       author="ani@toko.test", now=NOW)
+    send_alerts(store, alerter, now=NOW)
+    case = store.get_case(survey.id, invitation.token)
+    assert case.status == "contacted" and [n["text"] for n in case.notes] == ["Called, will refund"]
+    assert update_case(store, case, status="resolved", assignee="ani", note="", author="ani@toko.test", now=NOW)
+    case = store.get_case(survey.id, invitation.token)  # ...and a colleague's edit keeps the alert's records
+    assert case.alert_failed_runs == 1 and case.alerts_delivered == ("email:owner@toko.test",)
+
+
+def test_no_alert_target_is_started_without_time_left_to_finish_it(store, alerter, receiver):
+    survey = make_survey(store)
+    invitation = answer(store, survey, 0)
+    assert send_alerts(store, alerter, now=NOW, budget=Budget(seconds=25, margin=10)) == {"left_for_next_run": 1}
+    fake, _ = receiver
+    assert fake.deliveries == [] and ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages == []
+    assert not store.get_case(survey.id, invitation.token).alerted_at

@@ -51,7 +51,8 @@ with mock_aws():
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"plotly", "pandas", "numpy"})
 print(",".join(heavy))
 """
-    env = {"SURVEY_SECRET_KEY": "x" * 40, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
+    env = {"SURVEY_SECRET_KEY": "x" * 40, "SURVEY_PUBLIC_URL": "https://survey.toko.test",
+           "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
            "AWS_DEFAULT_REGION": "ap-southeast-3", "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
                             cwd=PACKAGE.parent, timeout=120)

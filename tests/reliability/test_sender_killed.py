@@ -1,0 +1,131 @@
+"""The send job killed (SIGKILL, as Lambda's timeout or a crash kills it) at random instants over 1,000
+invitations: no customer gets two messages, none is lost, none stays stuck. The job runs in its own process on
+DynamoDB Local; WhatsApp is a local fake of the Cloud API that counts messages per recipient."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from survey_app.domain.models import Delivery
+from survey_app.services import create_invitation, save_survey
+from survey_app.services.sending import LEASE
+from survey_app.store import Store
+from tests.conftest import REGION
+from tests.factories import make_survey
+from tests.http_fakes import serving
+
+ROOT = Path(__file__).resolve().parents[2]
+INVITATIONS = int(os.environ.get("SURVEY_KILL_INVITATIONS", "1000"))
+KILLS = 12
+JOB = """
+import sys
+from datetime import datetime
+from survey_app import create_app
+from survey_app.jobs import run_send_due
+app = create_app()
+print("ready", flush=True)
+with app.app_context():
+    print(dict(run_send_due(now=datetime.fromisoformat(sys.argv[1]))), flush=True)
+"""
+
+
+class CountingWhatsApp(BaseHTTPRequestHandler):
+    """Accepts every template message after a provider-like delay and counts it per recipient."""
+
+    received: Counter = Counter()
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        time.sleep(0.02)
+        with type(self).lock:
+            type(self).received[body["to"]] += 1
+            number = sum(type(self).received.values())
+        data = json.dumps({"messages": [{"id": f"wamid.{number}"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def job_environment(store: Store, whatsapp_url: str) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "SURVEY_ENV": "production",
+            "SURVEY_SECRET_KEY": "k" * 40, "SURVEY_PUBLIC_URL": "https://survey.toko.test",
+            "SURVEY_TABLE_NAME": store.table_name, "AWS_ENDPOINT_URL_DYNAMODB": store.endpoint_url,
+            "SURVEY_WHATSAPP_API_BASE": whatsapp_url, "SURVEY_WHATSAPP_PHONE_NUMBER_ID": "1055",
+            "SURVEY_WHATSAPP_TOKEN": "wa-token", "SURVEY_SEND_CONCURRENCY": "8", "SURVEY_SEND_BATCH": "100"}
+
+
+@pytest.fixture
+def local_store(dynamodb_local):
+    store = Store(f"survey-kill-{uuid.uuid4().hex[:8]}", REGION, dynamodb_local)
+    store.create_table()
+    yield store
+    store.client.delete_table(TableName=store.table_name)
+
+
+def test_a_send_job_killed_at_random_instants_messages_each_customer_at_most_once_and_loses_none(local_store):
+    store, rng = local_store, random.Random(20261201)
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp",),
+                                                                               reminder_after_days=0)))
+    now = datetime.now(timezone.utc)
+    phones = [f"+62812{i:07d}" for i in range(INVITATIONS)]
+    tokens = [create_invitation(store, survey, now=now - timedelta(days=1), send_at=now - timedelta(minutes=1),
+                                phone=phone, customer_name="Budi", order_ref=f"K-{i}").token
+              for i, phone in enumerate(phones)]
+    CountingWhatsApp.received = Counter()
+    kills = 0
+    with serving(CountingWhatsApp) as url:
+        env = job_environment(store, f"{url}/v21.0")
+
+        def job(at: datetime, kill_after: float | None):
+            """One run of the job; with `kill_after`, SIGKILLed that many seconds after it started working."""
+            process = subprocess.Popen([sys.executable, "-c", JOB, at.isoformat()], env=env, cwd=ROOT,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert process.stdout.readline().strip() == "ready", process.stderr.read()[-2000:]
+            try:
+                out, err = process.communicate(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.communicate()
+                return None
+            assert process.returncode == 0, err[-2000:]
+            return ast.literal_eval(out.strip().splitlines()[-1])  # the job prints its outcome counts
+
+        for _ in range(KILLS):
+            kills += job(now, kill_after=rng.uniform(0.05, 1.5)) is None
+        while job(now, kill_after=None):  # the rest, unharmed
+            pass
+        stale = job(now + LEASE + timedelta(minutes=1), kill_after=None)  # claims whose lease ran out
+        assert job(now + LEASE + timedelta(minutes=2), kill_after=None) == {}
+    received = CountingWhatsApp.received
+    states = Counter(store.get_invitation(token).state for token in tokens)
+    unconfirmed = {store.get_invitation(t).phone.lstrip("+") for t in tokens
+                   if store.get_invitation(t).state == "unconfirmed"}
+    never_received = {p.lstrip("+") for p in phones} - set(received)
+    assert kills >= KILLS // 2, f"only {kills} runs were killed mid-work: the run did not test what it claims"
+    assert max(received.values()) == 1, [p for p, n in received.items() if n > 1][:5]
+    assert set(states) <= {"sent", "unconfirmed"}, states
+    assert never_received <= unconfirmed  # nobody silently lost: whoever got nothing is flagged for the owner
+    assert len(unconfirmed) <= kills * 8  # at most the sends in flight at each kill
+    print(f"kills={kills} received={len(received)} unconfirmed={len(unconfirmed)} stale-run={stale}")
