@@ -49,7 +49,7 @@ class InlineQueue:
 class JobSettings:
     tz_name: str = "Asia/Jakarta"
     part_bytes: int = 8 * 1024 * 1024  # S3 wants parts of 5 MB or more (but the last): memory holds one part
-    page_size: int = 500  # items read per DynamoDB page; progress is saved at page boundaries
+    page_size: int = 2000  # items per DynamoDB page (a page is at most 1 MB anyway); a run stops between pages
     import_batch: int = 100  # import rows between two progress saves
     link_seconds: int = 900  # a presigned export link is valid 15 minutes, made when the owner opens the job
     ttl_days: int = 7  # job items expire (TTL) after this; the bucket's lifecycle expires exports after 7 days

@@ -27,7 +27,10 @@ def _job(item: Mapping[str, object]) -> Job:
 
 def _update(sets: Mapping[str, object], removes: tuple[str, ...] = (), adds: Mapping[str, int] | None = None) -> dict:
     """SET/REMOVE/ADD with a placeholder for every name and value (job attributes such as `state`, `cursor` and
-    `result` are DynamoDB reserved words; empty strings and maps are stored as they are)."""
+    `result` are DynamoDB reserved words). An empty string is REMOVEd, as `to_item` leaves it out: an absent
+    attribute reads back as the dataclass default."""
+    removes = tuple(removes) + tuple(k for k, v in sets.items() if v == "")
+    sets = {k: v for k, v in sets.items() if v != ""}
     names = {f"#{k}": k for k in [*sets, *removes, *(adds or {})]}
     values = {f":{k}": _serializer.serialize(v) for k, v in sets.items()}
     values |= {f":{k}": _serializer.serialize(v) for k, v in (adds or {}).items()}
@@ -54,8 +57,7 @@ class JobItems(Table):
         """A new job, listed under `scope` (its survey) newest first; TTL removes it after a few days."""
         record = asdict(job) | {"pk": f"JOB#{job.id}", "sk": "JOB", "gsi1pk": f"JOBS#{scope}",
                                 "gsi1sk": f"{job.created_at}#{job.id}", "expires_epoch": expires_epoch}
-        self._call("put_item", Item={k: _serializer.serialize(v) for k, v in record.items()},
-                   ConditionExpression="attribute_not_exists(pk)")
+        self._call("put_item", Item=to_item(record), ConditionExpression="attribute_not_exists(pk)")
 
     def get_job(self, job_id: str) -> Job:
         """:raises NotFound:"""

@@ -1,0 +1,251 @@
+"""Every page in real Chromium, as deployed: a customer on a phone (scripts on and off), the owner over the whole
+URL map, the static site. Each page must apply its stylesheet from the CDN origin, draw its charts, and show no
+CSP refusal, console error, failed request or WCAG 2.1 A/AA violation (axe-core)."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from survey_app import create_app
+from survey_app.demo_data import seed
+from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, send_due,
+                                 utcnow)
+from survey_app.store import Store
+from tests.browser.conftest import CHROMIUM_ARGS
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, REGION, ROOT, unavailable
+from tests.deployed.page_checks import Styled, Watch, check_page
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+CUSTOMER_CSS = Styled("body", "background-color", "rgb(246, 247, 249)")  # app.css: body{background:#f6f7f9}
+OWNER_CSS = Styled("header.bar", "display", "flex")  # owner.css: .bar{display:flex}
+AXE_JS = ROOT / ".cache" / "axe-core" / "package" / "axe.min.js"
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """STAND-IN for the deployed tier's `deployed` fixture until tests/deployed/conftest.py lands."""
+
+    url: str
+    static_url: str
+    table_name: str
+    dynamodb_endpoint: str | None
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """STAND-IN: the working tree's app with production settings on werkzeug, `make site` on a second origin."""
+    dist = tmp_path_factory.mktemp("site") / "dist"
+    subprocess.run([sys.executable, "scripts/build_site.py", "--out", str(dist)], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+    with mock_aws(), serving(ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(dist)))) as static:
+        table = f"survey-pages-{uuid.uuid4().hex[:8]}"
+        Store(table, REGION).create_table()
+        app = create_app({"ENV": "production", "SECRET_KEY": "x" * 48, "TABLE_NAME": table,
+                          "STATIC_URL": static, "PUBLIC_URL": "https://survey.toko.test"})
+        with serving(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+            yield StandIn(url.replace("127.0.0.1", "localhost"), static, table, None)
+
+
+@contextlib.contextmanager
+def serving(server):
+    """STAND-IN: a server in a thread, its base URL, its socket closed afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@dataclass(frozen=True)
+class Seeded:
+    survey_id: str
+    tokens: list[str]
+    expired_token: str
+    response_id: str
+
+
+@pytest.fixture(scope="module")
+def seeded(deployed) -> Seeded:
+    """A survey with answers, cases, comments, a send list, failures, an API key and fresh links to answer."""
+    store = Store(deployed.table_name, REGION, deployed.dynamodb_endpoint)
+    create_owner(store, OWNER_EMAIL, OWNER_PASSWORD)
+    create_api_key(store, "shop", OWNER_EMAIL)
+    survey = seed(store, 40, tz_name="Asia/Jakarta").survey
+    # No channel configured: the phone-only invitation goes to the send list, the others fail, as they would.
+    send_due(store, Sender(channels={}, base_url=deployed.url, business_name="Toko"), now=utcnow() + timedelta(days=3))
+    tokens = [create_invitation(store, survey, customer_name="Budi", phone=f"+62812345678{i}", language="id").token
+              for i in range(6)]
+    expired = create_invitation(store, survey, customer_name="Ani", phone="+6281200000000",
+                                now=utcnow() - timedelta(days=400)).token
+    case = case_board(store, survey).open[0]
+    return Seeded(survey.id, tokens, expired, case.response_id)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = shutil.which("chromium")
+    if executable is None:
+        unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, chromium_sandbox=False)
+        yield browser
+        browser.close()
+
+
+@functools.cache
+def axe_source() -> str:
+    if not AXE_JS.is_file():
+        unavailable("axe-core", "Run scripts/test-deps.sh (make test-deps) to fetch it.")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+class Walker:
+    """One role's browser context: go to (or act on) a page, then collect every problem it shows."""
+
+    def __init__(self, context, styled: Styled, scripts_off_checker=None):
+        self.styled, self.checker, self.watch = styled, scripts_off_checker, Watch.on(context)
+        self.page = context.new_page()
+        self.problems: dict[str, list[str]] = {}
+
+    def check(self, label: str, expected_error: str = "", styled: Styled | None = None) -> None:
+        self.problems[label] = check_page(self.page, self.watch, axe_source(), styled or self.styled,
+                                          expected_error, self.checker)
+
+    def visit(self, url: str, status: int = 200, styled: Styled | None = None) -> None:
+        response = self.page.goto(url)
+        assert response.status == status, (url, response.status)
+        self.check(url, url if status >= 400 else "", styled)
+
+    def report(self) -> str:
+        """Each failing page with its problems, one per line: empty when every page passed."""
+        return "\n".join(f"{label}:\n  " + "\n  ".join(problems)
+                         for label, problems in self.problems.items() if problems)
+
+
+def answer(walker: Walker, score: str, comment: str) -> None:
+    page = walker.page
+    page.locator(f"label:has(input[name=q_nps][value='{score}'])").tap()
+    expect(page.locator(f"input[name=q_nps][value='{score}']")).to_be_checked()
+    page.fill("textarea[name=q_reason]", comment)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts-on", "scripts-off"])
+def test_customer_pages_on_a_phone_pass_every_check(chromium, deployed, seeded, scripts):
+    """Answer, a refused post, thanks, the one-tap score and tell-us-more, opt-out, error pages, the static site."""
+    context = chromium.new_context(**PHONE, java_script_enabled=scripts)
+    checker = None if scripts else chromium.new_context(**PHONE)
+    walker = Walker(context, CUSTOMER_CSS, checker and checker.new_page())
+    first, tapped, unsubscribe = seeded.tokens[:3] if scripts else seeded.tokens[3:6]
+    walker.visit(f"{deployed.url}/s/{first}")
+    walker.page.click("button[type=submit]")  # nothing chosen: the form comes back with its errors
+    walker.check("answer page with errors", f"{deployed.url}/s/{first}?lang=id")
+    answer(walker, "9", "Kopinya enak!")
+    expect(walker.page.locator("h1")).to_have_text("Terima kasih!")
+    walker.check("thanks")
+    walker.visit(f"{deployed.url}/s/{tapped}/3")
+    if scripts:  # the score posts itself; the optional questions follow
+        expect(walker.page.locator("textarea[name=q_reason]")).to_be_visible()
+        walker.check("tell us more")
+        walker.page.fill("textarea[name=q_reason]", "Terlambat.")
+        walker.page.click("button[type=submit]")
+        expect(walker.page.locator("h1")).to_have_text("Terima kasih!")
+    walker.visit(f"{deployed.url}/o/{seeded.survey_id}")
+    walker.visit(f"{deployed.url}/u/{unsubscribe}")
+    walker.page.click("button[type=submit]")
+    walker.check("unsubscribed")
+    walker.visit(f"{deployed.url}/s/{seeded.expired_token}", 410)
+    walker.visit(f"{deployed.url}/s/no-such-link", 404)
+    for name in ("index.html", "privacy.html", "expired.html", "404.html"):
+        walker.visit(f"{deployed.static_url}/{name}")
+    for opened in (context, checker):
+        opened and opened.close()
+    assert not (problems := walker.report()), problems
+
+
+def owner_pages(seeded: Seeded, job_id: str) -> dict[str, str | None]:
+    """{URL rule: path} for every GET rule of the app's URL map, with real ids substituted (None: no id known)."""
+    values = {"survey_id": seeded.survey_id, "response_id": seeded.response_id, "token": seeded.tokens[0],
+              "score": "9", "fmt": "csv", "kind": "svg", "job_id": job_id}
+    app = create_app({"ENV": "test", "TABLE_NAME": "unused"})
+    paths = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static":
+            known = set(rule.arguments) <= set(values)
+            paths[rule.rule] = known and re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)
+    return paths
+
+
+CUSTOMER_RULES = {"/s/<token>", "/s/<token>/<int:score>", "/o/<survey_id>", "/u/<token>"}  # walked above
+DOWNLOADS = {"/owner/surveys/<survey_id>/export.<fmt>": "text/csv",
+             "/owner/surveys/<survey_id>/qr.<any(png, svg):kind>": "image/svg+xml"}
+
+STYLED = {"/": OWNER_CSS, "/login": CUSTOMER_CSS, "/owner/surveys/<survey_id>/preview": CUSTOMER_CSS,
+          "/owner/surveys/<survey_id>/poster": Styled("h1", "font-size", "29.3333px")}  # its own inline 22pt
+
+
+def test_owner_walks_every_page_of_the_url_map_and_each_passes_every_check(chromium, deployed, seeded):
+    context = chromium.new_context(**DESKTOP)
+    walker = Walker(context, OWNER_CSS)
+    walker.visit(f"{deployed.url}/login", styled=CUSTOMER_CSS)
+    walker.page.fill("input[name=email]", OWNER_EMAIL)
+    walker.page.fill("input[name=password]", OWNER_PASSWORD)
+    walker.page.click("button[type=submit]")
+    expect(walker.page).to_have_url(f"{deployed.url}/owner/")
+    walker.page.goto(f"{deployed.url}/owner/privacy")
+    walker.page.fill("input[name=email]", "nobody@example.com")
+    walker.page.click("form.stack button[type=submit]")  # an erasure runs as an owner job: its page is the answer
+    expect(walker.page).to_have_url(re.compile(r"/owner/jobs/[\w-]+$"))
+    walker.check("erasure job")
+    pages = owner_pages(seeded, job_id=walker.page.url.rsplit("/", 1)[1])
+    for rule, path in sorted(pages.items()):
+        if rule in CUSTOMER_RULES:
+            continue
+        if not path:
+            walker.problems[rule] = ["not walked: the seed has no value for its ids"]
+            continue
+        if rule in DOWNLOADS:
+            response = context.request.get(deployed.url + path)
+            assert response.status == 200 and response.headers["content-type"].startswith(DOWNLOADS[rule]), rule
+            continue
+        walker.visit(deployed.url + path, styled=STYLED.get(rule))
+    walker.page.goto(f"{deployed.url}/owner/surveys/{seeded.survey_id}/links")
+    walker.page.fill("input[name=customer_name]", "Sari")
+    walker.page.fill("input[name=contact]", "+6281311112222")
+    walker.page.click("form.stack button[type=submit]")
+    walker.check("personal link created")
+    walker.page.goto(f"{deployed.url}/owner/api-keys")
+    walker.page.fill("input[name=label]", "till")
+    walker.page.click("form.stack button[type=submit]")
+    expect(walker.page.locator("#new-key")).to_be_visible()
+    walker.check("API key created")
+    context.close()
+    assert not (problems := walker.report()), problems
