@@ -24,12 +24,14 @@ class Drift:
 
 
 def reconcile(store: Store, survey: Survey, fix: bool = False) -> Drift:
-    """Compares day and segment aggregates with a recount (invitation events 'inv#' are not recountable);
-    with `fix`, adds the differences so the aggregates equal the recount."""
+    """Compares day and segment aggregates and the property-name list with a recount (invitation events 'inv#'
+    are not recountable); with `fix`, adds the differences so the aggregates equal the recount."""
     expected: dict[str, Counter] = defaultdict(Counter)
     drift = Drift()
+    names: set[str] = set()
     for response in store.iter_responses(survey.id):
         drift.responses += 1
+        names.update(response.segments)
         counters = counters_for(survey, response)
         keys = [f"DAY#{response.day}"] + [segment_sk(p, response.day, v) for p, v in response.segments.items()]
         for key in keys:
@@ -43,4 +45,9 @@ def reconcile(store: Store, survey: Survey, fix: bool = False) -> Drift:
             drift.items[key] = differences
             if fix:
                 store.add_counters(survey.id, key, {name: w - h for name, (h, w) in differences.items()})
+    missing = names - set(store.segment_properties(survey.id))
+    if missing:  # a property-name write that failed after its answer
+        drift.items["PROPS"] = {name: (0, 1) for name in sorted(missing)}
+        if fix:
+            store.remember_properties(survey.id, missing)
     return drift

@@ -1,16 +1,18 @@
 """Responses, their comments and the per-day / per-segment aggregate counters written with them."""
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import Iterable, Iterator, Mapping
 
 from ..domain.models import ANSWERED, Comment, FollowUp, Response
-from ..errors import NotFound
+from ..errors import NotFound, StoreUnavailable
 from .cases import case_record
 from .table import Table, add_counters, from_item, to_item
 
 SEGMENT_VALUE_MAX = 100
+log = logging.getLogger(__name__)
 
 
 def segment_sk(prop: str, day: str, value: str) -> str:
@@ -83,9 +85,19 @@ class ResponseItems(Table):
             items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": "attribute_not_exists(pk)"}})
         for sk in _aggregate_keys(response):
             items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
-        if response.segments:
-            items.append({"Update": _properties_update(response.survey_id, set(response.segments))})
         self._transact(items, token=response.submission_id)
+        try:
+            self.remember_properties(response.survey_id, set(response.segments))
+        except StoreUnavailable as error:  # the answer is safe; `reconcile` reports the missing name and adds it
+            log.warning("property names of survey %s not remembered: %s", response.survey_id, error)
+
+    def remember_properties(self, survey_id: str, names: set[str]) -> None:
+        """The survey's property names, written only when this instance has not seen them yet, outside the
+        answer's transaction: the list is one item every answer of the survey would otherwise contend for."""
+        known = self.__dict__.setdefault("_known_properties", {}).setdefault(survey_id, set())
+        if names and not names <= known:
+            self._call("update_item", **_properties_update(survey_id, names))
+            known.update(names)
 
     def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
                        texts: Mapping[str, str], score: int | None, amended_at: str,

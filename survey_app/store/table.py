@@ -98,14 +98,14 @@ class Table:
 
     def _call(self, operation: str, **kwargs):
         try:
-            return getattr(self.client, operation)(TableName=self.table_name, **kwargs)
+            return self._attempt(operation, kwargs)
         except (ClientError, BotoCoreError) as error:
             raise StoreUnavailable(f"DynamoDB {operation} failed: {error}") from error
 
     def _conditional(self, operation: str, **kwargs) -> bool:
         """A conditional write; False when its condition did not hold (someone else got there first)."""
         try:
-            getattr(self.client, operation)(TableName=self.table_name, **kwargs)
+            self._attempt(operation, kwargs)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -113,6 +113,18 @@ class Table:
         except BotoCoreError as error:
             raise StoreUnavailable(f"DynamoDB {operation} failed: {error}") from error
         return True
+
+    def _attempt(self, operation: str, kwargs: dict):
+        """One call, retried when a transaction holds the item (TransactionConflictException, which botocore's
+        standard mode does not retry): the write was refused, not applied, so even an ADD is safe to repeat."""
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                return getattr(self.client, operation)(TableName=self.table_name, **kwargs)
+            except ClientError as error:
+                if (error.response["Error"]["Code"] != "TransactionConflictException"
+                        or attempt == TRANSACTION_ATTEMPTS - 1):
+                    raise
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
 
     def _get(self, pk: str, sk: str) -> dict:
         if len(pk.encode()) > 2048 or len(sk.encode()) > 1024:  # DynamoDB's key limits: no such item can exist
