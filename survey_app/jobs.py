@@ -87,12 +87,9 @@ def owner_jobs_event(event, context):
     docs.aws.amazon.com/lambda/latest/dg/with-sqs.html); each run has its own budget from the remaining time.
     Raising hands the batch back to SQS, which delivers it again: the job resumes from its saved cursor."""
     from .background import owner_jobs
-    from .budget import Budget
     from .wsgi import app
 
     with app.app_context():
-        margin, default = app.config["JOB_MARGIN_SECONDS"], app.config["JOB_DEFAULT_SECONDS"]
-        outcomes = Counter(owner_jobs().run_job(record["body"], Budget.from_context(context, margin, default))
-                           for record in event["Records"])
+        outcomes = Counter(owner_jobs().run_job(record["body"], _budget(context)) for record in event["Records"])
         current_app.logger.info("owner-jobs: %s", dict(outcomes))
         return dict(outcomes)
