@@ -339,6 +339,8 @@ def test_job_page_refreshes_itself_while_the_job_waits_and_lists_recent_jobs(app
     owner.login()
     page = client.get(f"/owner/jobs/{job.id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="3">' in page and "Waiting to start" in page
+    still = client.get(f"/owner/jobs/{job.id}?refresh=off").get_data(as_text=True)  # WCAG 2.2.1: can be turned off
+    assert 'http-equiv="refresh"' not in still and "Waiting to start" in still
     listing = client.get(f"/owner/surveys/{survey.id}/jobs").get_data(as_text=True)
     assert f"/owner/jobs/{job.id}" in listing
     assert client.get("/owner/jobs/nosuchjob").status_code == 404

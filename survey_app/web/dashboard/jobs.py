@@ -1,8 +1,9 @@
 """Owner job pages: one job's state, progress and result (a fresh presigned link for a finished export), and the
-recent jobs of a survey. Pages refresh themselves while a job runs; no JavaScript needed."""
+recent jobs of a survey. A page refreshes itself while its job runs (no JavaScript needed), with a link that
+turns the refresh off (WCAG 2.2.1: a time limit the user can turn off)."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 
 from ...background import owner_jobs
 from ...domain.jobs import DONE, EXPORT, NO_SURVEY
@@ -25,7 +26,8 @@ def job(job_id: str):
     survey = load_survey(found.survey_id) if found.survey_id != NO_SURVEY else None
     link = runner.download_link(found) if found.kind == EXPORT and found.state == DONE else None
     return render_template("dashboard/job.html", job=found, survey=survey, link=link, inline=runner.inline,
-                           refresh=REFRESH_SECONDS, link_minutes=runner.settings.link_seconds // 60)
+                           refresh=REFRESH_SECONDS if request.args.get("refresh") != "off" else None,
+                           link_minutes=runner.settings.link_seconds // 60)
 
 
 @bp.get("/surveys/<survey_id>/jobs")
