@@ -1,0 +1,72 @@
+"""The AWS services the deployed function talks to, outside its process: one moto server (SSM, SES, S3, SQS)
+reached through the AWS_ENDPOINT_URL_<SERVICE> variables boto3 reads
+(https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html); DynamoDB Local runs apart
+(tests/local_dynamodb.py)."""
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+from tests.local_dynamodb import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+MOTO_SERVER = ROOT / ".venv" / "bin" / "moto_server"
+REGION = "ap-southeast-3"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+MOTO_SERVICES = ("ssm", "ses", "sesv2", "s3", "sqs")
+
+
+@contextlib.contextmanager
+def moto_server():
+    """Yields the endpoint of a moto server on a free port; stops it by its PID."""
+    port = free_port()
+    process = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto_server did not start within 30 s") from None
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, **CREDENTIALS)
+
+
+def endpoint_variables(moto: str, dynamodb: str) -> dict[str, str]:
+    """What the function's environment holds so that boto3 reaches these engines instead of AWS."""
+    variables = {f"AWS_ENDPOINT_URL_{service.upper()}": moto for service in MOTO_SERVICES}
+    variables["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb
+    return variables
+
+
+def put_secrets(moto: str, secrets: dict[str, str]) -> None:
+    """SecureString parameters, read by the function at start-up as in production."""
+    ssm = client("ssm", moto)
+    for name, value in secrets.items():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+
+
+def verify_sender(moto: str, sender: str) -> None:
+    """SES sends only from a verified identity (moto checks it as SES does in the sandbox)."""
+    address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    client("ses", moto).verify_email_identity(EmailAddress=address)
