@@ -55,6 +55,10 @@ def unpack(archive: Path, code: Path) -> None:
     """Extracts the zip and takes write permission away from everyone, as /var/task is read-only on Lambda."""
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(code)
+    make_read_only(code)
+
+
+def make_read_only(code: Path) -> None:
     for path in [code, *code.rglob("*")]:
         if not path.is_symlink():
             mode = path.stat().st_mode
@@ -78,21 +82,27 @@ def runtime_modules(target: Path) -> Path:
     return target
 
 
+def zappa_settings(extra_stages: dict | None = None) -> dict:
+    """zappa_settings.json, plus stages the tier adds for itself (the probe app)."""
+    return {**json.loads(SETTINGS.read_text()), **(extra_stages or {})}
+
+
 def stage_names() -> list[str]:
-    return list(json.loads(SETTINGS.read_text()))
+    return list(zappa_settings())
 
 
 def stage_config(stage: str, settings: dict | None = None) -> dict:
     """A stage's settings with `extends` resolved, as Zappa resolves them (the child's keys win, shallowly)."""
-    settings = settings or json.loads(SETTINGS.read_text())
+    settings = settings or zappa_settings()
     config = dict(settings[stage])
     parent = config.pop("extends", None)
     return {**stage_config(parent, settings), **config} if parent else config
 
 
-def stage_settings_module(stage: str, target: Path, environment_overrides: dict[str, str]) -> Path:
+def stage_settings_module(stage: str, target: Path, environment_overrides: dict[str, str],
+                          extra_stages: dict | None = None) -> Path:
     """Writes target/zappa_settings.py for `stage` with Zappa's own generator; returns the folder."""
-    settings = json.loads(SETTINGS.read_text())
+    settings = zappa_settings(extra_stages)
     if environment_overrides:
         resolved = stage_config(stage, settings)
         settings[stage] = {**settings[stage], "environment_variables": {
