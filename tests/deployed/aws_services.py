@@ -5,6 +5,7 @@ reached through the AWS_ENDPOINT_URL_<SERVICE> variables boto3 reads
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import time
 import urllib.request
@@ -46,6 +47,22 @@ def moto_server():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def fake_credentials(region: str):
+    """For code that reads credentials from the environment (the working tree's Store), outside a test's own."""
+    values = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": region}
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def client(service: str, endpoint: str):

@@ -3,10 +3,14 @@ settings and limits), the web stage behind an API Gateway front, static files on
 SSM, DynamoDB Local and a moto server for the rest. Built once per test session by tests/deployed/conftest.py."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import string
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +75,8 @@ class Deployment:
     region: str
     overrides: dict[str, str]
     functions: dict[str, LambdaFunction] = field(default_factory=dict)
+    extra_stages: dict[str, dict] = field(default_factory=dict)
+    stage_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     front: Front | None = None
     probe_front: Front | None = None
 
@@ -98,30 +104,33 @@ class Deployment:
 
     # -- the functions ----------------------------------------------------------------------------------------
     def stage_config(self, stage: str) -> dict:
-        return package.stage_config(stage, package.zappa_settings(self._extra_stages()))
+        return package.stage_config(stage, package.zappa_settings(self.extra_stages))
 
-    def _extra_stages(self) -> dict:
-        """The probe: the tiny WSGI app in probe_app.py, through the same Zappa handler with a short timeout."""
+    def add_stage(self, stage: str, config: dict, modules: tuple[Path, ...]) -> None:
+        """A stage of the tier's own (the probe, the benchmarks' bare handler): `config` as in zappa_settings.json,
+        `modules` copied read-only into a folder ahead of the zip on its sys.path."""
+        self.extra_stages[stage] = config
+        folder = self.root / f"modules-{stage}"
+        folder.mkdir()
+        for module in modules:
+            shutil.copy(module, folder)
+        package.make_read_only(folder)
+        self.stage_paths[stage] = (str(folder),)
+
+    def _add_probe(self) -> None:
+        """The tiny WSGI app in probe_app.py, through the same Zappa handler, with a short timeout."""
         queue = f"arn:aws:sqs:{self.region}:{ACCOUNT}:{PROBE_QUEUE}"
-        return {PROBE_STAGE: {"extends": WEB_STAGE, "app_function": "probe_app.app", "timeout_seconds": 5,
-                              "events": [{"function": "probe_app.tick", "expression": "rate(1 minute)"},
-                                         {"function": "probe_app.record_batch",
-                                          "event_source": {"arn": queue, "batch_size": 3}}]}}
-
-    def _code_paths(self, stage: str) -> tuple[str, ...]:
-        if stage != PROBE_STAGE:
-            return (str(self.code), str(self.runtime))
-        probe = self.root / "probe"
-        if not probe.exists():
-            probe.mkdir()
-            shutil.copy(Path(__file__).with_name("probe_app.py"), probe)
-            package.make_read_only(probe)
-        return (str(probe), str(self.code), str(self.runtime))
+        self.add_stage(PROBE_STAGE, {
+            "extends": WEB_STAGE, "app_function": "probe_app.app", "timeout_seconds": 5,
+            "events": [{"function": "probe_app.tick", "expression": "rate(1 minute)"},
+                       {"function": "probe_app.record_batch", "event_source": {"arn": queue, "batch_size": 3}}]},
+            (Path(__file__).with_name("probe_app.py"),))
 
     @property
     def probe(self) -> Front:
         """The probe app's stage behind its own front: http://localhost:R/probe."""
         if self.probe_front is None:
+            self._add_probe()
             self.probe_front = Front(Api(random_api_id(), self.region, PROBE_STAGE), self.function(PROBE_STAGE))
         return self.probe_front
 
@@ -131,7 +140,7 @@ class Deployment:
             config = self.stage_config(stage)
             name = event_sources.lambda_name(config["project_name"], stage)
             settings = package.stage_settings_module(stage, self.root / f"settings-{stage}", self.overrides,
-                                                     self._extra_stages())
+                                                     self.extra_stages)
             tmp = self.root / f"tmp-{stage}"
             tmp.mkdir(mode=0o755)
             environment = {**lambda_environment(config, name, self.code, self.runtime),
@@ -139,7 +148,8 @@ class Deployment:
             self.functions[stage] = LambdaFunction(FunctionConfig(
                 name=name, region=config["aws_region"], timeout_seconds=int(config.get("timeout_seconds", 30)),
                 memory_mb=int(config.get("memory_size", 512)),
-                sys_path=(str(settings), *self._code_paths(stage)), code_dir=str(self.code),
+                sys_path=(str(settings), *self.stage_paths.get(stage, ()), str(self.code), str(self.runtime)),
+                code_dir=str(self.code),
                 environment=environment, tmp_root=str(tmp), **function_user()))
         return self.functions[stage]
 
@@ -193,3 +203,56 @@ class Deployment:
         for function in self.functions.values():
             function.close()
         self.cdn.close()
+
+
+def _secrets_for(config: dict) -> dict[str, str]:
+    """A value for every SSM parameter the stage names (SURVEY_*_PARAMETER)."""
+    return {name: f"deployed-tier-{key.lower()}-" + "s" * 40
+            for key, name in config.get("environment_variables", {}).items() if key.endswith("_PARAMETER") and name}
+
+
+@contextlib.contextmanager
+def running(dynamodb_endpoint: str):
+    """The built zip deployed on a DynamoDB Local endpoint, the web stage behind its front; all stopped after.
+    :raises FileNotFoundError: moto_server is not installed."""
+    if not aws_services.MOTO_SERVER.exists():
+        raise FileNotFoundError(f"{aws_services.MOTO_SERVER} is missing: install the test extra (moto[server])")
+    archive = package.build_zip()
+    root = Path(tempfile.mkdtemp(prefix="survey-deployed-"))
+    root.chmod(0o755)  # the function's user must reach its code
+    try:
+        with package.package_lock():
+            package.unpack(archive, root / "code")
+        runtime = package.runtime_modules(root / "runtime")
+        built = subprocess.run([sys.executable, "scripts/build_site.py", "--out", str(root / "site")],
+                               cwd=package.ROOT, capture_output=True, text=True, timeout=120)
+        if built.returncode != 0:
+            raise RuntimeError(f"make site failed: {built.stderr[-3000:]}")
+        cdn = Cdn.for_build(root / "site")
+        config = package.stage_config(WEB_STAGE)
+        region, environment = config["aws_region"], config["environment_variables"]
+        api = Api(random_api_id(), region, WEB_STAGE,
+                  "REGIONAL" if "REGIONAL" in config.get("endpoint_configuration", []) else "EDGE")
+        with aws_services.moto_server() as moto:
+            for stage in package.stage_names():
+                aws_services.put_secrets(moto, _secrets_for(package.stage_config(stage)))
+            if environment.get("SURVEY_SES_SENDER"):
+                aws_services.verify_sender(moto, environment["SURVEY_SES_SENDER"])
+            deployment = Deployment(
+                root=root, code=root / "code", runtime=runtime, api=api, cdn=cdn, moto_endpoint=moto,
+                dynamodb_endpoint=dynamodb_endpoint, region=region,
+                table_name=environment.get("SURVEY_TABLE_NAME", "survey-app-production"),
+                overrides={"SURVEY_PUBLIC_URL": api.base_url, "SURVEY_STATIC_URL": cdn.origin})
+            dynamodb = aws_services.client("dynamodb", dynamodb_endpoint)
+            with aws_services.fake_credentials(region):
+                deployment.store().create_table()
+            try:
+                deployment.front = Front(api, deployment.function(WEB_STAGE))
+                yield deployment
+            finally:
+                deployment.close()
+                dynamodb.delete_table(TableName=deployment.table_name)
+    finally:
+        if (root / "code").exists():
+            package.make_writable(root / "code")
+        shutil.rmtree(root, ignore_errors=True)
