@@ -16,7 +16,8 @@ LISTEN_FOR_REFUSALS = """document.addEventListener("securitypolicyviolation", e 
 AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag", values: %s}, resultTypes: ["violations"],
                                     preload: false})
   .then(r => r.violations.flatMap(v => [`${v.id} (${v.impact}): ${v.help}, ${v.nodes.length} nodes:`].concat(
-    v.nodes.slice(0, 3).map(n => `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\\s+/g, " ")}`))))""" % WCAG_21_AA
+    v.nodes.slice(0, 3).map(n =>
+      `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\\s+/g, " ")}`))))""" % WCAG_21_AA
 
 
 @dataclass
@@ -45,7 +46,8 @@ class Watch:
         problems += [f"console: {text} ({where})" for where, text in self.console
                      if not (where == expected_error and text.startswith("Failed to load resource"))]
         problems += [f"request {what}: {url}" for url, what in self.requests if url != expected_error]
-        self.csp.clear(), self.console.clear(), self.requests.clear()
+        for seen in (self.csp, self.console, self.requests):
+            seen.clear()
         return problems
 
 
@@ -58,14 +60,16 @@ class Styled:
     value: str
 
 
-def check_page(page, watch: Watch, axe_source: str, styled: Styled, expected_error: str = "",
+def check_page(page, watch: Watch, axe_source: str, styled: Styled, asset_origin: str, expected_error: str = "",
                scripts_off_checker=None) -> list[str]:
     """Every problem on the page now shown (empty when it passes), after its charts, if any, are drawn.
 
     A page loaded with scripts off is shown to axe in `scripts_off_checker`, a page of a context with scripts on.
     """
     page.wait_for_load_state("load")
-    problems = []
+    linked = page.eval_on_selector_all("link[rel=stylesheet], link[rel=icon], script[src]",
+                                       "links => links.map(e => e.href || e.src)")
+    problems = [f"asset not from the CDN origin: {url}" for url in linked if not url.startswith(asset_origin + "/")]
     actual = page.eval_on_selector(styled.selector, f"e => getComputedStyle(e).getPropertyValue('{styled.prop}')")
     if actual != styled.value:
         problems.append(f"stylesheet not applied: {styled.selector} {styled.prop} is {actual!r}, not {styled.value!r}")
