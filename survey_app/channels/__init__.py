@@ -9,6 +9,11 @@ class ChannelError(Exception):
     """A send that did not go out; `str(error)` is the reason shown to the owner."""
 
 
+class DeliveryUnknown(ChannelError):
+    """The request reached the provider but its answer was lost (a read timeout, a dropped connection): the
+    message may be out, so it is never re-sent automatically."""
+
+
 def build_channels(config: Mapping) -> dict[str, object]:
     """Only the channels this deployment has configured: e-mail needs a sender, WhatsApp an API token."""
     channels: dict[str, object] = {}

@@ -6,10 +6,10 @@ from email.utils import make_msgid
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from ..messages import EmailContent
-from . import ChannelError
+from . import ChannelError, DeliveryUnknown
 
 
 class SesEmail:
@@ -20,8 +20,10 @@ class SesEmail:
     @property
     def client(self):
         if self._client is None:
+            # One attempt: botocore would repeat a send whose reply was lost, and SES has no idempotency key;
+            # the sender retries refusals itself, later, and never a send that may have gone out.
             self._client = boto3.client("ses", region_name=self.region, config=Config(
-                retries={"mode": "standard"}, connect_timeout=3, read_timeout=10))
+                retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10))
         return self._client
 
     def build(self, content: EmailContent) -> bytes:
@@ -37,13 +39,15 @@ class SesEmail:
         return message.as_bytes()
 
     def send(self, content: EmailContent) -> str:
-        """:raises ChannelError: SES refused or could not be reached."""
+        """:raises ChannelError: SES refused or could not be reached (DeliveryUnknown: its answer was lost)."""
         extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         try:
             result = self.client.send_raw_email(Source=self.sender, Destinations=[content.to],
                                                 RawMessage={"Data": self.build(content)}, **extra)
         except ClientError as error:
             raise ChannelError(f"SES: {error.response['Error'].get('Message', error)}") from error
+        except ReadTimeoutError as error:
+            raise DeliveryUnknown(f"SES did not answer in time: {error}") from error
         except BotoCoreError as error:
             raise ChannelError(f"SES unreachable: {error}") from error
         return result["MessageId"]

@@ -5,7 +5,7 @@ import json
 import urllib.error
 import urllib.request
 
-from . import ChannelError
+from . import ChannelError, DeliveryUnknown
 
 TIMEOUT_SECONDS = 10
 
@@ -40,8 +40,10 @@ class WhatsAppCloud:
                 return json.loads(response.read())["messages"][0]["id"]
         except urllib.error.HTTPError as error:
             raise ChannelError(f"WhatsApp API {error.code}: {_api_message(error)}") from error
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+        except urllib.error.URLError as error:  # urllib wraps what fails before the request is out
             raise ChannelError(f"WhatsApp API unreachable: {error}") from error
+        except OSError as error:  # ...and lets through what fails while awaiting the answer (timeout, reset)
+            raise DeliveryUnknown(f"WhatsApp API did not answer: {error!r}") from error
         except (ValueError, KeyError, IndexError) as error:
             raise ChannelError(f"WhatsApp API answered something unexpected: {error}") from error
 

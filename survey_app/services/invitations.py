@@ -138,7 +138,8 @@ def create_invitation(
     )
     store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
     if not send_at:  # a link the owner shares by hand counts as sent now, for the response rate
-        store.add_day_counters(survey.id, local_day(now, tz_name), {f"inv#{MANUAL_CHANNEL}#sent": 1})
+        store.add_day_counters(survey.id, local_day(now, tz_name), {f"inv#{MANUAL_CHANNEL}#sent": 1},
+                               once=f"m-{invitation.token}")
     return invitation
 
 
@@ -271,7 +272,9 @@ def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
         except StopIteration:
             return
         except csv.Error as error:
-            yield reader.line_num, {UNREADABLE: f"unreadable CSV here ({error}); the rest of the file was not read"}
+            # DictReader's own line_num is only updated after a row is read: the csv reader's is where it failed
+            message = f"unreadable CSV here ({error}); the rest of the file was not read"
+            yield reader.reader.line_num, {UNREADABLE: message}
             return
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 

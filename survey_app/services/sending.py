@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from ..channels import ChannelError
+from ..channels import ChannelError, DeliveryUnknown
 from ..budget import Budget
 from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, QUEUED, SCHEDULED, SENDING, SENT,
                              SKIPPED, UNCONFIRMED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
@@ -104,11 +104,9 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
                             values={":now": now.isoformat()}):
         return "claimed_by_another"
     if invitation.handing_over_at:  # a run stopped mid hand-over: whether it went out is unknown
-        unconfirmed = replace(claimed, state=UNCONFIRMED, send_at=now.isoformat(), handing_over_at="",
-                              failure="the sender stopped while handing this message to the provider: it may "
-                                      "or may not have arrived; send again only if the customer did not get it")
-        store.transition(claimed, unconfirmed, from_states=(SENDING,),
-                         count=_count(invitation, UNCONFIRMED, now, sender))
+        _record_unconfirmed(store, sender, claimed, "the sender stopped while handing this message to the "
+                            "provider: it may or may not have arrived; send again only if the customer did not "
+                            "get it", now)
         return UNCONFIRMED
     if invitation.is_expired(now):
         store.transition(claimed, replace(claimed, state=EXPIRED), from_states=(SENDING,))
@@ -131,13 +129,21 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
         store.transition(claimed, queued, from_states=(SENDING,))
         return QUEUED
     handing_over = replace(claimed, channel=channel, handing_over_at=utcnow().isoformat())
-    if not store.transition(claimed, handing_over, from_states=(SENDING,), extra_condition="send_at = :lease",
-                            values={":lease": claimed.send_at}):
-        return "claimed_by_another"
+    lease = {"extra_condition": "send_at = :lease", "values": {":lease": claimed.send_at}}
+    try:
+        if not store.transition(claimed, handing_over, from_states=(SENDING,), **lease):
+            return "claimed_by_another"
+    except StoreUnavailable:  # the intent may have been written (a lost reply): withdraw it, nothing was sent
+        _retried(lambda: store.transition(handing_over, claimed, from_states=(SENDING,), **lease))
+        raise
     claimed = handing_over
     try:
         sender.pace(channel)
         _deliver(sender, survey, invitation, channel, reminder=False)
+    except DeliveryUnknown as error:
+        _record_unconfirmed(store, sender, claimed, f"{error}: it may or may not have arrived; send again only "
+                                                    "if the customer did not get it", now)
+        return UNCONFIRMED
     except ChannelError as error:
         return _record_failure(store, sender, claimed, channel, str(error), now)
     reminder_days = survey.delivery.reminder_after_days
@@ -147,23 +153,34 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     _record_sent(store, claimed, sent)
     try:
         day, counter = _count(invitation, SENT, now, sender, channel)
-        store.add_day_counters(survey.id, day, {counter: 1})
+        store.add_day_counters(survey.id, day, {counter: 1}, once=f"s-{invitation.token}-{sent.attempts}")
     except StoreUnavailable as error:  # a statistic, not the customer's message: never worth a second send
         log.warning("sent counter for %s not added: %s", invitation.token, error)
     return SENT
 
 
 def _record_sent(store: Store, claimed: Invitation, sent: Invitation) -> None:
-    """The message is out: keep trying to say so (a plain update, away from the busy day item), since an
-    unrecorded send would be sent again once its lease ends."""
+    """The message is out: keep trying to say so (a plain update, away from the busy day item); if it cannot
+    be said, the next run finds the hand-over mark and flags the send unconfirmed instead of sending again."""
+    _retried(lambda: store.transition(claimed, sent, from_states=(SENDING,)))
+
+
+def _retried(write) -> None:
+    """A bookkeeping write that matters for what the next run does: a few tries, with back-off."""
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            store.transition(claimed, sent, from_states=(SENDING,))
+            write()
             return
         except StoreUnavailable:
             if attempt == RECORD_ATTEMPTS - 1:
                 raise
             time.sleep(0.2 * 2**attempt)
+
+
+def _record_unconfirmed(store: Store, sender: Sender, claimed: Invitation, reason: str, now: datetime) -> None:
+    """Not re-sent by itself: on the owner's failure list with the reason, where a person decides."""
+    unconfirmed = replace(claimed, state=UNCONFIRMED, send_at=now.isoformat(), handing_over_at="", failure=reason)
+    store.transition(claimed, unconfirmed, from_states=(SENDING,), count=_count(claimed, UNCONFIRMED, now, sender))
 
 
 def _contact_allowed(store: Store, survey: Survey, invitation: Invitation, now: datetime) -> str:
@@ -228,6 +245,7 @@ def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation
     except ChannelError as error:
         store.transition(reminded, replace(reminded, failure=f"reminder: {error}"), from_states=(SENT, OPENED))
         return "reminder_failed"
-    store.add_day_counters(survey.id, local_day(now, sender.tz_name), {f"inv#{invitation.channel}#reminded": 1})
+    store.add_day_counters(survey.id, local_day(now, sender.tz_name), {f"inv#{invitation.channel}#reminded": 1},
+                           once=f"r-{invitation.token}")
     return "reminded"
 

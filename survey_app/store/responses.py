@@ -179,9 +179,14 @@ class ResponseItems(Table):
         items = self._between(f"AGG#{survey_id}", f"DAY#{first_day}", f"DAY#{last_day}")
         return {i["sk"][4:]: _counters_of(i) for i in items}
 
-    def add_day_counters(self, survey_id: str, day: str, counters: Mapping[str, int]) -> None:
-        """Invitation events (sent, failed, opened...) counted on the day they happened."""
-        self.add_counters(survey_id, f"DAY#{day}", counters)
+    def add_day_counters(self, survey_id: str, day: str, counters: Mapping[str, int], once: str = "") -> None:
+        """Invitation events (sent, failed, opened...) counted on the day they happened. With `once` (an id of the
+        event, at most 36 characters), a retried call whose first reply was lost does not count it again: the ADD
+        goes as a transaction whose ClientRequestToken DynamoDB remembers for ten minutes."""
+        if once:
+            self._transact([{"Update": add_counters(f"AGG#{survey_id}", f"DAY#{day}", counters)}], token=once)
+        else:
+            self.add_counters(survey_id, f"DAY#{day}", counters)
 
     def add_counters(self, survey_id: str, sk: str, counters: Mapping[str, int]) -> None:
         self._call("update_item", **add_counters(f"AGG#{survey_id}", sk, counters))
