@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("bulk_import", "5. Bulk CSV import", {}, {"quick": True}),
     ("dashboard_js", "6. Dashboard JavaScript", {}, {}),
     ("package_size", "7. Lambda package size", {}, {"reuse": True}),
+    ("export_job", "8. Export job to S3", {}, {"quick": True}),
 ]
 COMMAND = ".venv/bin/python bench/run_all.py"
 
