@@ -24,6 +24,8 @@ BENCHMARKS = [
     ("dashboard_js", "6. Dashboard JavaScript", {}, {}),
     ("package_size", "7. Lambda package size", {}, {"reuse": True}),
     ("export_job", "8. Export job to S3", {}, {"quick": True}),
+    ("deployed_cold_start", "9. Deployed cold start", {"rounds": 9}, {"rounds": 2}),
+    ("deployed_latency", "10. Deployed answer latency", {"requests": 300}, {"requests": 30}),
 ]
 COMMAND = ".venv/bin/python bench/run_all.py"
 
