@@ -61,9 +61,6 @@ def test_owner_logs_in_through_the_front_with_production_cookies(deployed):
     assert visitor.get(answer.header("Location")).status == 200
 
 
-@pytest.mark.xfail(strict=True, reason="app defect: ?next= holds request.full_path without SCRIPT_NAME, and login "
-                   "redirects to it verbatim, so under /production the owner lands on /owner/ outside the stage "
-                   "(API Gateway's 403); survey_app/web/access.py builds next, web/auth/routes.py _safe_next")
 def test_login_from_a_protected_page_returns_to_it_under_the_stage(deployed):
     visitor = deployed.client()
     login_url = visitor.get("/owner/").header("Location")

@@ -15,9 +15,10 @@ from .forms import LoginForm, LogoutForm
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: no open redirect through ?next=."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
+    """Only paths of this app (no open redirect through ?next=), under the app's own root: behind API Gateway
+    that is the stage, /production, which `next` (an app path) does not carry."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and not urlsplit(target).netloc:
+        return request.script_root + target
     return url_for("dashboard.surveys")
 
 
