@@ -89,7 +89,8 @@ def make_app(store):
     """The real app with production settings, in this process, on the given store."""
     from survey_app import create_app
 
-    app = create_app({"ENV": "production", "SECRET_KEY": SECRET_KEY, "TABLE_NAME": store.table_name,
+    app = create_app({"ENV": "production", "SECRET_KEY": SECRET_KEY, "PUBLIC_URL": "https://survey.toko.test",
+                      "TABLE_NAME": store.table_name,
                       "AWS_REGION": REGION, "DYNAMODB_ENDPOINT": store.endpoint_url})
     app.extensions["survey_store"] = store
     return app

@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("export_job", "8. Export job to S3", {}, {"quick": True}),
     ("deployed_cold_start", "9. Deployed cold start", {"rounds": 9}, {"rounds": 2}),
     ("deployed_latency", "10. Deployed answer latency", {"requests": 300}, {"requests": 30}),
+    ("sender_throughput", "11. Sender throughput", {"invitations": 2000}, {"invitations": 300}),
 ]
 COMMAND = ".venv/bin/python bench/run_all.py"
 
