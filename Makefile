@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test test-deps install-demo install-test package site bench reliability clean
+.PHONY: demo test test-deps install-demo install-test package site bench reliability fuzz mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ bench: install-test test-deps
 ## The heavy race and fault-injection runs (minutes); their light versions run in `make test`.
 reliability: install-test test-deps
 	SURVEY_HEAVY=1 $(BIN)/python -m pytest tests/reliability -q -rA
+
+## Fuzzing that explores: new random examples every run, ten times as many (`make test` replays seeded ones).
+fuzz: install-test
+	FUZZ_PROFILE=explore FUZZ_EXAMPLES_SCALE=10 $(BIN)/python -m pytest tests/fuzz -q -k "not dynamodb_local"
+
+## Mutation testing (slow, not in `make test`): share of mutants killed per module, survivors listed.
+mutation: install-test
+	$(PIP) install --quiet -e '.[mutation]'
+	$(BIN)/python scripts/mutation.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache dist site/dist

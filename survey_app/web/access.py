@@ -18,9 +18,9 @@ def require_owner():
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     g.lang = owner_language()
     g.owner = session["owner"]
-    g.role = session.get("role", "viewer")
+    admin = session.get("role") == "admin"  # a session without a role is a viewer's
     writes = request.method not in ("GET", "HEAD") and request.endpoint != "auth.logout"
-    if g.role != "admin" and (writes or getattr(view, "admin_only", False)):
+    if not admin and (writes or getattr(view, "admin_only", False)):
         abort(403)
     return None
 

@@ -1,0 +1,97 @@
+"""`make mutation`: mutmut over the answer transaction, the metrics, the access rules and the sender, one module
+at a time, each against only its own fast moto tests (a run per module in .cache/mutation/<module>, because
+mutmut reads one test selection per directory). Prints the share killed per module and every survivor.
+
+Usage: python scripts/mutation.py [module ...]   (default: all, the sender last)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".cache" / "mutation"
+MODULES = {  # name: (files mutated, the tests that judge them)
+    "access": (["survey_app/web/access.py"],
+               ["tests/integration/test_access.py", "tests/integration/test_role_walks.py",
+                "tests/integration/test_roles_and_privacy.py"]),
+    "metrics": (["survey_app/domain/metrics.py"],
+                ["tests/unit/test_metrics.py", "tests/unit/test_metrics_exact.py",
+                 "tests/integration/test_dashboard.py"]),
+    "responses": (["survey_app/services/responses.py", "survey_app/store/responses.py"],
+                  ["tests/integration/test_core_loop.py", "tests/integration/test_store.py",
+                   "tests/integration/test_answer_transaction.py"]),
+    "sending": (["survey_app/services/sending.py"], ["tests/integration/test_sending.py"]),
+}
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", None: "not checked",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
+
+
+def workdir(name: str) -> Path:
+    """A directory whose pyproject.toml selects this module's files and tests (the project's own pytest
+    settings and [tool.mutmut] options kept), with the package and tests linked in."""
+    files, tests = MODULES[name]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    here = WORK / name
+    here.mkdir(parents=True, exist_ok=True)
+    for part in ("survey_app", "tests"):
+        link = here / part
+        if not link.exists():
+            link.symlink_to(ROOT / part)
+    shared = project["tool"]["mutmut"]
+    config = {"source_paths": shared["source_paths"], "only_mutate": files,
+              "pytest_add_cli_args_test_selection": tests, "pytest_add_cli_args": shared["pytest_add_cli_args"]}
+    pytest_options = project["tool"]["pytest"]["ini_options"]
+    lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
+    lines += ["", "[tool.pytest.ini_options]"] + [f"{k} = {json.dumps(v)}" for k, v in pytest_options.items()
+                                                  if k != "testpaths"]
+    (here / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    return here
+
+
+def run(name: str) -> dict:
+    here = workdir(name)
+    shutil.rmtree(here / "mutants", ignore_errors=True)  # survey_app and tests are read afresh every run
+    mutmut = Path(sys.executable).with_name("mutmut")
+    subprocess.run(["nice", "-n", "10", str(mutmut), "run", "--max-children", os.environ.get("MUTATION_JOBS", "1")],
+                   cwd=here, check=False, stdout=subprocess.DEVNULL)
+    outcomes, survivors = Counter(), []
+    for path in MODULES[name][0]:
+        meta = json.loads((here / "mutants" / f"{path}.meta").read_text())
+        for mutant, code in sorted(meta["exit_code_by_key"].items()):
+            status = STATUS.get(code, "suspicious")
+            outcomes[status] += 1
+            if status != "killed":
+                survivors.append((mutant, status))
+    checked = outcomes["killed"] + outcomes["survived"] + outcomes["timeout"]
+    score = outcomes["killed"] / checked if checked else 0.0
+    return {"module": name, "files": MODULES[name][0], "mutants": sum(outcomes.values()), "outcomes": dict(outcomes),
+            "killed_share": round(score, 3), "survivors": survivors}
+
+
+def diff(name: str, mutant: str) -> str:
+    return subprocess.run([str(Path(sys.executable).with_name("mutmut")), "show", mutant], cwd=WORK / name,
+                          capture_output=True, text=True).stdout
+
+
+def main(names: list[str]) -> int:
+    results = []
+    for name in names or list(MODULES):
+        result = run(name)
+        results.append(result)
+        print(f"{name}: {result['outcomes']} -> {result['killed_share']:.1%} killed", flush=True)
+        for mutant, status in result["survivors"]:
+            print(f"  {status}: {mutant}\n" + "".join(f"    {line}\n" for line in diff(name, mutant).splitlines()
+                                                       if line[:1] in "+-" and line[:3] not in ("---", "+++")))
+    (WORK / "results.json").write_text(json.dumps(results, indent=1))
+    return 0 if all(r["killed_share"] >= 0.85 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
