@@ -133,3 +133,15 @@ def test_a_pace_spaces_slots_by_its_rate_and_no_rate_means_no_wait():
     for _ in range(1000):
         unpaced.wait()
     assert time.monotonic() - started < 0.5
+
+
+def test_the_owner_sees_an_unconfirmed_send_counted_and_offered_to_send_again(app, store, client, owner):
+    survey = email_survey(store)
+    due(store, survey)
+    channel = RecordingEmail(die_after_accepting=True)
+    with pytest.raises(Killed):
+        run(app, store, sender_with(channel))
+    run(app, store, sender_with(channel), now=NOW + LEASE + timedelta(seconds=1))
+    owner.login()
+    page = client.get(f"/owner/surveys/{survey.id}/invitations").get_data(as_text=True)
+    assert "Unconfirmed" in page and "Send again" in page and "may or may not have arrived" in page
