@@ -31,6 +31,7 @@ from survey_app.i18n import translate
 from survey_app.services import Sender, create_invitation, reconcile, save_survey, send_due
 from tests.conftest import REGION
 from tests.factories import CSRF_PATTERN, SUBMISSION_PATTERN, make_invitation, make_survey
+from tests.reliability.test_faults import Customer, DynamoFaults, check_stored_once
 
 ON_DYNAMODB_LOCAL = pytest.mark.parametrize("engine", ["dynamodb_local"], indirect=True)  # moto is not thread-safe
 HEAVY = os.environ.get("SURVEY_HEAVY") == "1"
@@ -51,8 +52,42 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+class RequestLog:
+    """When the server started and finished each request (its own clock): proof that requests overlapped,
+    where a server handling them one by one would pass every other assertion of a race."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.spans: list[tuple[str, str, float, float]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+        try:
+            return list(self.wsgi_app(environ, start_response))  # the body is made inside the span
+        finally:
+            with self._lock:
+                self.spans.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], started, time.monotonic()))
+
+    def most_at_once(self, method: str, path: str | None = None) -> int:
+        """The most requests of `method` (on `path`, if given) in the app at the same moment."""
+        edges = sorted(edge for m, p, start, end in self.spans if m == method and path in (None, p)
+                       for edge in ((start, 1), (end, -1)))  # on a tie the end sorts first: touching is not overlap
+        most = now = 0
+        for _, step in edges:
+            now += step
+            most = max(most, now)
+        return most
+
+
 @pytest.fixture
-def server(app):
+def request_log(app) -> RequestLog:
+    app.wsgi_app = RequestLog(app.wsgi_app)
+    return app.wsgi_app
+
+
+@pytest.fixture
+def server(app, request_log):
     """The app behind werkzeug's threaded server on a free port: a thread per request, like concurrent Lambdas."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, name="wsgi-server")
@@ -147,7 +182,8 @@ def percentile(values: list[float], share: float) -> float:
     return sorted(values)[min(len(values) - 1, int(share * len(values)))] * 1000
 
 
-def race_on_one_link(app, store, port: int, transactions, racers: int, distinct: int, workers: int) -> dict:
+def race_on_one_link(app, store, port: int, transactions, racers: int, distinct: int, workers: int,
+                     request_log: RequestLog) -> dict:
     """`racers` browsers each open the same personal link, then all send at once; meanwhile `distinct`
     browsers answer links of their own. Every browser opens its page first (its own cookie and submission)."""
     rng = random.Random(5)
@@ -173,6 +209,8 @@ def race_on_one_link(app, store, port: int, transactions, racers: int, distinct:
     assert outcomes.count("thanks") == 1 and outcomes.count("already") == racers - 1, sorted(set(outcomes))
     assert {b.outcome for b in alone} == {"thanks"}
     (winner,) = [b for b in racing if b.outcome == "thanks"]
+    racing_at_once = request_log.most_at_once("POST", f"/s/{shared}")
+    assert racing_at_once >= 8, f"at most {racing_at_once} POSTs on the shared link were in the app at once"
 
     stored = {r.response_id: r for r in store.iter_responses(survey.id)}
     assert sorted(stored) == sorted(tokens), "not exactly one response per link"
@@ -193,20 +231,22 @@ def race_on_one_link(app, store, port: int, transactions, racers: int, distinct:
                "responses_stored": len(stored), "open_phase_s": round(opened - started, 1),
                "send_phase_s": round(sent - opened, 1), "post_p50_ms": round(percentile(posts, 0.5)),
                "post_p95_ms": round(percentile(posts, 0.95)), "post_max_ms": round(max(posts) * 1000),
+               "racers_in_the_app_at_once": racing_at_once, "posts_in_the_app_at_once": request_log.most_at_once("POST"),
                "transactions": dict(transactions.counts)}
     print(f"\nrace on one link: {json.dumps(figures)}")
     return figures
 
 
 @ON_DYNAMODB_LOCAL
-def test_fifty_browsers_racing_on_one_link_store_one_answer_among_200_concurrent(app, store, server, transactions):
-    race_on_one_link(app, store, server, transactions, racers=50, distinct=150, workers=32)
+def test_fifty_browsers_racing_on_one_link_store_one_answer_among_200_concurrent(app, store, server, transactions,
+                                                                                 request_log):
+    race_on_one_link(app, store, server, transactions, racers=50, distinct=150, workers=32, request_log=request_log)
 
 
 @heavy
 @ON_DYNAMODB_LOCAL
-def test_heavy_two_hundred_racers_among_2000_concurrent_submissions(app, store, server, transactions):
-    race_on_one_link(app, store, server, transactions, racers=200, distinct=1800, workers=32)
+def test_heavy_two_hundred_racers_among_2000_concurrent_submissions(app, store, server, transactions, request_log):
+    race_on_one_link(app, store, server, transactions, racers=200, distinct=1800, workers=32, request_log=request_log)
 
 
 # -- two scheduled senders ------------------------------------------------------
@@ -236,11 +276,15 @@ def two_senders_at_once(app, store, ses, transactions, invitations: int) -> dict
     start = threading.Barrier(2)
     results, errors = [], []
 
+    spans = []
+
     def one_sender():
         start.wait()
         try:
             with app.app_context():
+                began = time.monotonic()
                 results.append(send_due(store, sender, now=NOW, batch=invitations))
+                spans.append((began, time.monotonic()))
         except Exception as error:  # noqa: BLE001 (reported by the test, not lost in the thread)
             errors.append(error)
 
@@ -255,6 +299,9 @@ def two_senders_at_once(app, store, ses, transactions, invitations: int) -> dict
     recipients = [email.message_from_string(m.raw_data, policy=policy.default)["To"] for m in ses.sent_messages]
     assert len(recipients) == invitations and len(set(recipients)) == invitations
     assert sum(r["sent"] for r in results) == invitations
+    assert all(r["sent"] > 0 for r in results), results  # both senders claimed work: they really raced
+    (first, second) = sorted(spans)
+    assert second[0] < first[1], spans  # the runs overlapped in time
     states = {i.token: i.state for i in store.invitations_of(survey.id, limit=invitations + 1)}
     assert states.keys() == tokens and set(states.values()) == {"sent"}
     days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
@@ -278,3 +325,135 @@ def test_two_senders_at_once_email_each_of_1000_due_invitations_once(app, store,
 @ON_DYNAMODB_LOCAL
 def test_heavy_two_senders_at_once_email_each_of_5000_due_invitations_once(app, store, ses, transactions):
     two_senders_at_once(app, store, ses, transactions, invitations=5000)
+
+
+# -- the races a customer makes alone: a double tap, the open link, its hourly limit, and faults meanwhile ------
+def all_at_once(calls: list) -> list:
+    """Runs every call in its own thread, released together."""
+    start = threading.Barrier(len(calls))
+
+    def released(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(released, calls))
+
+
+def double_tap(browser: Browser) -> Browser:
+    """Another request from the same browser: same cookies, same form, same submission id."""
+    return Browser(browser.port, browser.url, browser.answers, dict(browser.cookies), dict(browser.hidden))
+
+
+@ON_DYNAMODB_LOCAL
+@pytest.mark.parametrize("link", ["personal", "open"])
+def test_the_same_submission_sent_eight_times_at_once_is_stored_once_and_thanked_each_time(
+        app, store, server, request_log, link):
+    """A double (here eightfold) tap on a slow connection: one answer, counted once; every tap is thanked."""
+    survey = make_survey(store)
+    url = f"/s/{make_invitation(store, survey).token}" if link == "personal" else f"/o/{survey.id}"
+    browser = Browser(server, url, answers_for(random.Random(8), 1))
+    browser.open()
+    taps = [double_tap(browser) for _ in range(8)]
+    all_at_once([tap.send for tap in taps])
+    assert request_log.most_at_once("POST", url) >= 2, "the taps never overlapped in the app"
+    assert [tap.outcome for tap in taps] == ["thanks"] * 8, [tap.statuses for tap in taps]
+    (stored,) = store.iter_responses(survey.id)
+    assert stored.submission_id == browser.hidden["submission"] and stored.answers["reason"] == "Jawaban 1"
+    assert reconcile(store, survey).clean
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    assert sum(day.get("n", 0) for day in days) == 1
+
+
+@ON_DYNAMODB_LOCAL
+def test_forty_browsers_on_the_open_link_at_once_are_each_stored_and_counted_once(app, store, server, request_log):
+    app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 10**6  # all from 127.0.0.1: the limit has its own race below
+    survey = make_survey(store)
+    rng = random.Random(40)
+    browsers = [Browser(server, f"/o/{survey.id}", answers_for(rng, i)) for i in range(40)]
+    for browser in browsers:
+        browser.open()
+    all_at_once([browser.send for browser in browsers])
+    assert request_log.most_at_once("POST", f"/o/{survey.id}") >= 4
+    assert [b.outcome for b in browsers] == ["thanks"] * 40
+    stored = {r.submission_id: r for r in store.iter_responses(survey.id)}
+    assert stored.keys() == {b.hidden["submission"] for b in browsers}
+    assert all(stored[b.hidden["submission"]].answers["nps"] == int(b.answers["q_nps"]) for b in browsers)
+    drift = reconcile(store, survey)
+    assert drift.clean and drift.responses == 40
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    assert sum(day.get("n", 0) for day in days) == 40
+
+
+@ON_DYNAMODB_LOCAL
+def test_the_open_links_hourly_limit_holds_when_twenty_answers_from_one_address_race(
+        app, store, server, request_log, monkeypatch):
+    """All from 127.0.0.1 within one (pinned) hour, a limit of 5: exactly 5 stored, 15 told to wait."""
+    monkeypatch.setattr("survey_app.web.answer.routes.utcnow",
+                        lambda: datetime(2026, 11, 28, 10, 59, 59, tzinfo=timezone.utc))
+    app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 5
+    survey = make_survey(store)
+    rng = random.Random(20)
+    browsers = [Browser(server, f"/o/{survey.id}", answers_for(rng, i)) for i in range(20)]
+    for browser in browsers:
+        browser.open()
+    all_at_once([browser.send for browser in browsers])
+    assert request_log.most_at_once("POST", f"/o/{survey.id}") >= 4
+    outcomes = Counter(b.outcome for b in browsers)
+    assert outcomes == {"thanks": 5, "429": 15}, outcomes
+    assert len(list(store.iter_responses(survey.id))) == 5 and reconcile(store, survey).clean
+    monkeypatch.setattr("survey_app.web.answer.routes.utcnow",
+                        lambda: datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc))
+    late = next(b for b in browsers if b.outcome == "429")
+    late.send()
+    assert late.outcome == "thanks", "the next hour's limit did not open"
+
+
+def send_until_thanked(browser: Browser, limit: int = 40) -> int:
+    """POST; on a 503 send the same form again (the page gives it back), as a customer would. Returns 503s seen."""
+    for attempt in range(limit):
+        status, text = browser.request("POST", browser.hidden | browser.answers)
+        if status == 200 and THANKS in text:
+            browser.outcome = "thanks"
+            return attempt
+        assert status == 503, f"{browser.url}: {status} for a resend of {browser.hidden['submission']}"
+        assert SUBMISSION_PATTERN.search(text).group(1) == browser.hidden["submission"], "503 changed the submission"
+        browser.hidden["csrf_token"] = CSRF_PATTERN.search(text).group(1)
+    raise AssertionError(f"{browser.url}: not thanked after {limit} sends")
+
+
+@ON_DYNAMODB_LOCAL
+def test_faults_while_sixty_browsers_answer_at_once_lose_nothing_and_count_nothing_twice(
+        app, store, server, request_log):
+    """30% of DynamoDB calls failing (lost replies included: the write done, the reply lost) while 48 personal
+    links and 12 open-link browsers send at once, each resending on a 503: every answer stored and counted once,
+    the delivery counters ('answered' per channel) exact."""
+    app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 10**6
+    survey = make_survey(store)
+    rng = random.Random(60)
+    personal = [Browser(server, f"/s/{make_invitation(store, survey).token}", answers_for(rng, i)) for i in range(48)]
+    anonymous = [Browser(server, f"/o/{survey.id}", answers_for(rng, 48 + i)) for i in range(12)]
+    browsers = personal + anonymous
+    for browser in browsers:
+        browser.open()
+    faults = DynamoFaults(store.client, seed=60)
+    faults.install()
+    try:
+        faults.fail(0.3)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            resends = list(pool.map(send_until_thanked, browsers))
+        faults.off()
+    finally:
+        faults.uninstall()
+    figures = faults.figures()
+    print(f"\nfaults during a race: {json.dumps(figures | {'resends': sum(resends)})}")
+    assert request_log.most_at_once("POST") >= 4
+    assert figures["faults_injected"] >= 30 and figures["injected_by_kind"].get("read_timeout", 0) >= 5, figures
+    customers = [Customer(i, b.url, b.answers, token=b.url[3:] if b.url.startswith("/s/") else "",
+                          submission=b.hidden["submission"], acknowledged=b.outcome == "thanks")
+                 for i, b in enumerate(browsers)]
+    check_stored_once(store, survey, customers)
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    channel = store.get_invitation(personal[0].url[3:]).channel
+    answered = {name: sum(day.get(name, 0) for day in days) for name in (f"inv#{channel}#answered", "inv#open#answered")}
+    assert answered == {f"inv#{channel}#answered": 48, "inv#open#answered": 12}, answered

@@ -4,15 +4,14 @@ A GET never records an answer (mail scanners open every link); POSTs record once
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import abort, current_app, g, render_template, request, session, url_for
 
 from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
 from ..errors import render_error
-from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
+from ...services import (LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions,
+                         utcnow)
 from .. import current_store, public
 from ..client import client_address
 from . import bp
@@ -96,7 +95,7 @@ def open_link(survey_id: str):
 
 def _within_open_link_limit() -> bool:
     """Per-IP hourly limit on open-link answers (QR codes are public): a counter item with TTL."""
-    now = datetime.now(timezone.utc)
+    now = utcnow()  # the one clock tests pin
     hour = now.strftime("%Y-%m-%dT%H")
     return current_store().take_rate_token(f"open#{client_address()}", hour,
                                            current_app.config["OPEN_LINK_LIMIT_PER_HOUR"],
