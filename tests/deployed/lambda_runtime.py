@@ -144,16 +144,23 @@ class Instance:
         self.logs.add(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
         frame = b'{"event": ' + payload + b', "context": ' + json.dumps(context).encode() + b"}"
-        os.write(self._to_worker, len(frame).to_bytes(8, "big"))
-        self._write_all(frame)
-        header, body = self._read_reply(started + config.timeout_seconds)
+        try:
+            self._write_all(len(frame).to_bytes(8, "big") + frame)
+        except BrokenPipeError:  # the worker died between invocations: the event meets a dead runtime
+            header, body = None, None
+        else:
+            header, body = self._read_reply(started + config.timeout_seconds)
         duration = (time.monotonic() - started) * 1000
         invocation = Invocation(request_id, cold=cold, duration_ms=duration)
         if header is None:
+            exited = self.process.poll()
             self.kill()
-            message = f"Task timed out after {config.timeout_seconds:.2f} seconds"
+            if exited is None:
+                message, kind = f"Task timed out after {config.timeout_seconds:.2f} seconds", "Sandbox.Timedout"
+            else:  # e.g. os._exit() or a crash in the handler: the runtime process is gone
+                message, kind = f"Runtime exited with error: exit status {exited}", "Runtime.ExitError"
             self.logs.add(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}Z {request_id} {message}")
-            invocation.error = {"errorMessage": message, "errorType": "Sandbox.Timedout"}
+            invocation.error = {"errorMessage": message, "errorType": kind}
         elif not header.get("ok"):
             invocation.error = json.loads(body)
         elif len(body) > RESPONSE_LIMIT:
