@@ -114,7 +114,9 @@ def filtered_comments(store: Store, survey: Survey, filters: Filters, tz_name: s
         return []
     zone = ZoneInfo(tz_name)
     start = datetime.combine(date.fromisoformat(filters.first_day), time(), zone)
-    end = datetime.combine(date.fromisoformat(filters.last_day) + timedelta(days=1), time(), zone)
+    # the store's range is inclusive: stop a microsecond before the next day's midnight, which belongs to that day
+    end = datetime.combine(date.fromisoformat(filters.last_day) + timedelta(days=1), time(), zone) - timedelta(
+        microseconds=1)
     matches = []
     for comment in store.comments_between(survey.id, _utc(start), _utc(end), COMMENTS_EXAMINED):
         if _matches(comment, filters):

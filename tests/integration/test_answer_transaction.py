@@ -1,0 +1,155 @@
+"""The answer transaction item by item: what one submit writes (response, comment, case, every aggregate and
+segment counter), what an amend adds, history imports, and the owner's day in the other Indonesian zones
+(Asia/Makassar UTC+8, Asia/Jayapura UTC+9) at local midnight: answers, comments and exports."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from survey_app.errors import AlreadyAnswered
+from survey_app.services import amend_response, create_invitation, submit_response
+from survey_app.services.dashboard import Filters, filtered_comments
+from survey_app.services.exports import export_csv
+from survey_app.services.responses import PastAnswer, counters_for, import_history
+from tests.factories import make_survey
+
+MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
+AT = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # 00:00 on 1 December in Jayapura, 23:00 on 30 Nov in Makassar
+
+
+def everything(store, survey) -> dict:
+    return store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
+
+
+@MOTO
+def test_a_detractor_with_a_comment_writes_response_comment_case_and_exact_counters(store):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Rina", email="rina@example.com",
+                                   properties={"store": "Makassar"}, now=AT - timedelta(days=1))
+    response = submit_response(store, survey, {"nps": 3, "reason": "Kurir telat, barang rusak", "csat_product": ""},
+                               language="id", submission_id="a" * 32, invitation=invitation, now=AT,
+                               tz_name="Asia/Makassar", case_due_hours=24)
+    assert (response.response_id, response.day, response.answers) == (
+        invitation.token, "2026-11-30", {"nps": 3, "reason": "Kurir telat, barang rusak"})
+    stored = store.get_response(survey.id, invitation.token)
+    assert stored == response and stored.submission_id == "a" * 32 and stored.customer_name == "Rina"
+    assert store.get_invitation(invitation.token).answered_at == AT.isoformat()
+    (comment,) = store.latest_comments(survey.id, 5)
+    assert (comment.text, comment.score, comment.question_id, comment.customer_name) == (
+        "Kurir telat, barang rusak", 3, "reason", "Rina")
+    assert "delivery" in comment.themes and comment.sentiment == "negative"
+    case = store.get_case(survey.id, invitation.token)
+    assert (case.reason, case.score, case.email, case.due_at) == (
+        "detractor", 3, "rina@example.com", (AT + timedelta(hours=24)).isoformat())
+    day = everything(store, survey)["2026-11-30"]
+    channel = invitation.channel
+    expected = counters_for(survey, response) | {f"inv#{channel}#answered": 1}
+    assert {k: v for k, v in day.items() if not k.startswith("inv#") or k.endswith("#answered")} == expected
+    assert day["n"] == 1 and day["detractor"] == 1 and day["q#nps#sum"] == 3 and day["sentiment#negative"] == 1
+    segments = {(value, c["n"]) for _, value, c in store.segment_counters(survey.id, "store", "2026-11-30",
+                                                                          "2026-11-30")}
+    assert segments == {("Makassar", 1)}
+    assert "store" in store.segment_properties(survey.id) and "language" in store.segment_properties(survey.id)
+
+
+@MOTO
+@pytest.mark.parametrize("score, comment, reason", [(7, "Kurir telat, barang rusak parah", "complaint"),
+                                                    (6, "", "detractor"), (7, "", None), (10, "Mantap", None)])
+def test_a_case_opens_for_every_detractor_and_every_complaint_only(store, score, comment, reason):
+    survey = make_survey(store)
+    answers = {"nps": score} | ({"reason": comment} if comment else {})
+    response = submit_response(store, survey, answers, language="id", submission_id="b" * 32, now=AT)
+    case = store.case_or_none(survey.id, response.response_id)
+    assert (case.reason if case else None) == reason
+
+
+@MOTO
+def test_a_second_submission_on_an_answered_link_is_refused_and_the_same_one_is_not_counted_twice(store):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Budi", phone="+6281234567890", now=AT)
+    submit_response(store, survey, {"nps": 9}, language="en", submission_id="c" * 32, invitation=invitation, now=AT)
+    again = submit_response(store, survey, {"nps": 9}, language="en", submission_id="c" * 32,
+                            invitation=invitation, now=AT + timedelta(seconds=3))
+    assert again.response_id == invitation.token
+    with pytest.raises(AlreadyAnswered):
+        submit_response(store, survey, {"nps": 1}, language="en", submission_id="d" * 32, invitation=invitation)
+    open_one = submit_response(store, survey, {"nps": 5}, language="en", submission_id="e" * 32, now=AT)
+    assert open_one.response_id == "o" + "e" * 32 and open_one.channel == "open"
+    submit_response(store, survey, {"nps": 5}, language="en", submission_id="e" * 32, now=AT)
+    days = everything(store, survey)
+    assert sum(d["n"] for d in days.values()) == 2 and sum(d.get("inv#open#answered", 0) for d in days.values()) == 1
+
+
+@MOTO
+def test_tell_us_more_adds_only_unanswered_questions_once_and_moves_the_counters(store):
+    survey = make_survey(store)
+    response = submit_response(store, survey, {"nps": 9}, language="en", submission_id="f" * 32, now=AT)
+    assert store.case_or_none(survey.id, response.response_id) is None
+    amended = amend_response(store, survey, response.response_id, "f" * 32,
+                             {"nps": 0, "reason": "Kurir telat, barang rusak", "csat_delivery": 2, "csat_product": ""},
+                             now=AT + timedelta(minutes=1))
+    stored = store.get_response(survey.id, response.response_id)
+    assert stored.answers == {"nps": 9, "reason": "Kurir telat, barang rusak", "csat_delivery": 2}
+    assert stored.amended_at == (AT + timedelta(minutes=1)).isoformat() and amended.response_id == stored.response_id
+    day = everything(store, survey)[response.day]
+    assert (day["n"], day["promoter"], day["q#csat_delivery#sum"], day["q#csat_delivery#n"]) == (1, 1, 2, 1)
+    assert "q#csat_delivery#top2" not in day and day["theme#delivery#promoter"] == 1
+    assert store.get_case(survey.id, response.response_id).reason == "complaint"
+    with pytest.raises(AlreadyAnswered):
+        amend_response(store, survey, response.response_id, "f" * 32, {"csat_product": 5})
+    with pytest.raises(AlreadyAnswered):
+        amend_response(store, survey, response.response_id, "0" * 32, {"csat_product": 5})
+    again = amend_response(store, survey, response.response_id, "f" * 32, {"csat_delivery": 2})
+    assert again.answers == stored.answers and everything(store, survey)[response.day] == day
+
+
+@MOTO
+def test_an_amend_with_nothing_new_writes_nothing(store):
+    survey = make_survey(store)
+    response = submit_response(store, survey, {"nps": 4}, language="en", submission_id="9" * 32, now=AT)
+    before = everything(store, survey)
+    assert amend_response(store, survey, response.response_id, "9" * 32, {"nps": 10, "reason": ""}) == response
+    assert store.get_response(survey.id, response.response_id).amended_at == ""
+    assert everything(store, survey) == before
+
+
+@MOTO
+def test_history_import_counts_each_past_answer_once_on_its_local_day(store):
+    survey = make_survey(store)
+    past = [PastAnswer({"nps": 10, "reason": "Mantap"}, "id", AT, customer_name="Ani", properties={"store": "A"}),
+            PastAnswer({"nps": 2}, "en", AT + timedelta(hours=1)),
+            PastAnswer({"nps": 8}, "en", AT - timedelta(seconds=1))]
+    assert import_history(store, survey, past, "Asia/Jayapura") == 3
+    days = everything(store, survey)
+    assert {d: (c["n"], c.get("promoter", 0), c.get("detractor", 0), c.get("passive", 0)) for d, c in days.items()} == {
+        "2026-11-30": (1, 0, 0, 1), "2026-12-01": (2, 1, 1, 0)}
+    assert [c.text for c in store.latest_comments(survey.id, 5)] == ["Mantap"]
+    assert {r.channel for r in store.iter_responses(survey.id)} == {""}
+
+
+@MOTO
+@pytest.mark.parametrize("zone, day", [("Asia/Makassar", "2026-11-30"), ("Asia/Jayapura", "2026-12-01"),
+                                       ("Asia/Jakarta", "2026-11-30")])
+def test_an_answer_at_local_midnight_counts_on_the_owners_day(store, zone, day):
+    survey = make_survey(store)
+    response = submit_response(store, survey, {"nps": 9}, language="id", submission_id="1" * 32, now=AT,
+                               tz_name=zone)
+    assert response.day == day and list(everything(store, survey)) == [day]
+
+
+@MOTO
+@pytest.mark.parametrize("zone", ["Asia/Makassar", "Asia/Jayapura"])
+def test_comments_and_exports_at_local_midnight_belong_to_the_day_that_starts(store, zone):
+    """One comment a microsecond before the owner's midnight, one exactly at it: each shows on its own day only."""
+    survey = make_survey(store)
+    local_midnight = datetime(2026, 12, 1, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    for moment, text in ((local_midnight - timedelta(microseconds=1), "sebelum"), (local_midnight, "tengah malam")):
+        submit_response(store, survey, {"nps": 9, "reason": text}, language="id", submission_id=text.encode().hex()[:32]
+                        .ljust(32, "0"), now=moment, tz_name=zone)
+    for day, expected in (("2026-11-30", "sebelum"), ("2026-12-01", "tengah malam")):
+        filters = Filters(day, day)
+        assert [c.text for c in filtered_comments(store, survey, filters, zone, 10)] == [expected], day
+        exported = "".join(export_csv(store, survey, filters, []))
+        assert expected in exported and ({"sebelum", "tengah malam"} - {expected}).pop() not in exported, day
