@@ -251,16 +251,20 @@ def test_two_senders_at_once_send_each_invitation_exactly_once(app, store, sende
     assert {store.get_invitation(t).state for t in tokens} == {"sent"}
 
 
-def test_scanner_get_and_head_record_nothing_but_the_page_sends_the_score_itself(store, client):
+def test_scanner_get_and_head_record_nothing_and_the_score_waits_preselected_for_a_persons_tap(store, client):
     survey = make_survey(store)
     invitation = create_invitation(store, survey)
     assert client.head(f"/s/{invitation.token}/8").status_code == 200
     page = client.get(f"/s/{invitation.token}/8")
     text = page.get_data(as_text=True)
+    assert re.search(r'<input checked [^>]*name="q_nps"[^>]*value="8"', text)
+    assert len(re.findall(r'<button type="submit"', text)) == 1
     nonce = re.search(r'<script nonce="([^"]+)">', text).group(1)
     assert f"'nonce-{nonce}'" in page.headers["Content-Security-Policy"]
+    script = text.split(f'<script nonce="{nonce}">', 1)[1].split("</script>", 1)[0]
+    assert "isTrusted" in script and "setTimeout" not in script and "onload" not in script
     assert list(store.iter_responses(survey.id)) == []
-    assert "<script" not in client.get(f"/s/{invitation.token}").get_data(as_text=True)
+    assert store.get_invitation(invitation.token).answered_at == ""
 
 
 def test_one_tap_score_then_tell_us_more_adds_to_the_same_response(store, client):

@@ -1,6 +1,7 @@
 """/s/<token> personal links, /o/<survey_id> open links, /u/<token> opt-out.
 
-A GET never records an answer (mail scanners open every link); POSTs record once.
+A GET or HEAD never records an answer, and neither does a page that is opened and never touched: mail scanners
+open every link in browsers that run scripts. POSTs record once.
 """
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ def _language(survey: Survey, invitation: Invitation | None) -> str:
     return g.lang
 
 
-def _render_form(survey, invitation, form, status=200, notice=None, autosubmit=False):
+def _render_form(survey, invitation, form, status=200, notice=None, questions=None, tap_script=False):
     action = (url_for("answer.submit_personal", token=invitation.token) if invitation
               else url_for("answer.open_link", survey_id=survey.id))
     return render_template("answer/form.html", survey=survey, invitation=invitation, form=form, action=action,
-                           field_name=field_name, notice=notice, autosubmit=autosubmit), status
+                           field_name=field_name, notice=notice, tap_script=tap_script,
+                           questions=survey.questions if questions is None else questions), status
 
 
 def _done(title_key: str, body_key: str, status: int = 200):
@@ -64,12 +66,17 @@ def personal(token: str, score: int | None = None):
         return _done("already_title", "already_body")
     form = answer_form(survey, lang, submission=new_submission_id())
     nps = survey.nps_question
+    # One tap: the score alone is enough when no other question is required (the rest come on the next page).
+    quick = nps is not None and not any(q.required for q in survey.questions if q is not nps)
     chosen = nps is not None and score is not None and 0 <= score <= 10
     if chosen:
         form[field_name(nps)].data = str(score)
-    # One tap in the e-mail: a real browser sends the score by itself; a scanner's GET records nothing.
-    autosubmit = chosen and not any(q.required for q in survey.questions if q is not nps)
-    return _render_form(survey, invitation, form, autosubmit=autosubmit)
+    if not (quick and chosen):
+        return _render_form(survey, invitation, form, tap_script=quick)
+    # The e-mail's score link: the score preselected and one large send button. Nothing is sent by opening it
+    # (mail scanners run scripts too); the page's script sends on the person's first trusted interaction.
+    form.quick.data = "1"
+    return _render_form(survey, invitation, form, questions=[nps], tap_script=True)
 
 
 @bp.post("/s/<token>")
@@ -168,7 +175,7 @@ def store_unavailable(error: StoreUnavailable):
                                field_name=field_name, notice="store_unavailable"), 503
     form = answer_form(survey, g.lang)
     return render_template("answer/form.html", survey=survey, invitation=None, form=form, action=request.path,
-                           field_name=field_name, notice="store_unavailable", autosubmit=False), 503
+                           field_name=field_name, notice="store_unavailable", questions=survey.questions), 503
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
