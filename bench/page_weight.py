@@ -68,7 +68,7 @@ def run() -> dict:
             js = weight.get("JS", Counter())["raw"]
             inline = sum(len(s) for s in tap_scripts)
             js_row = row("Answer page JavaScript", f"{size(js)} on `/s/<token>`; {size(inline)} inline on the "
-                         "e-mail's one-tap `/s/<token>/9` (sends on a trusted tap, never on load)", target="no JS required",
+                         "e-mail's one-tap `/s/<token>/9` (sent on a trusted tap only)", target="no JS required",
                          met=not js and not any(b" src=" in s for s in tap_scripts))
     return {"rows": rows + [js_row], "notes": notes}
 
