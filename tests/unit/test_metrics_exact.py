@@ -136,3 +136,13 @@ def test_theme_results_give_mentions_and_the_nps_of_who_mentioned_them():
                 "theme#price#n": 0}
     assert metrics.theme_results(counters, ["delivery", "price", "staff"]) == {
         "delivery": (3, metrics.NpsResult(n=3, promoters=1, passives=0, detractors=2))}
+
+
+def test_without_respondents_option_and_rating_figures_are_zero_not_guessed():
+    assert metrics.choice_shares({"q#why#o#price": 2}, "why", ["price"]) == {"price": 0.0}
+    assert metrics.rating({"q#csat#n": 2}, "csat", CSAT) == metrics.RatingResult(2, 0.0, 0.0)
+
+
+def test_theme_results_count_passives_too():
+    counters = {"theme#staff#n": 2, "theme#staff#passive": 1, "theme#staff#promoter": 1}
+    assert metrics.theme_results(counters, ["staff"]) == {"staff": (2, metrics.NpsResult(2, 1, 1, 0))}
