@@ -25,7 +25,9 @@ DEFAULTS = {
     "WHATSAPP_TOKEN": "",
     "WHATSAPP_TOKEN_PARAMETER": "",
     "WHATSAPP_TEMPLATE": "survey_invitation",
-    "OPEN_LINK_LIMIT_PER_HOUR": 30,
+    "OPEN_LINK_LIMIT_PER_HOUR": 300,  # open-link answers per survey and address (IPv6: /64): a shop behind CGNAT
+    "OPEN_LINK_LIMIT_PER_BROWSER": 3,  # per survey and browser token, per hour
+    "OPEN_LINK_MIN_SECONDS": 2,  # between drawing the open-link form and its post: bots post at once
     "SEND_BATCH": 100,
     "SEND_CONCURRENCY": 8,  # sends in flight per run: WhatsApp answers in ~0.3 s, so one at a time caps at ~12k/h
     "WHATSAPP_SEND_RATE": 80,  # messages/s: the Cloud API's default throughput per business phone number
@@ -102,6 +104,8 @@ def check(config) -> None:
         config["SECRET_KEY"] = "dev-only-not-secret"
     if config.get("ENV") in DEV_ENVS:
         config["SESSION_COOKIE_SECURE"] = False
+    if config.get("ENV") == "test":  # tests post at machine speed; the bot tests pin a clock and set their own
+        config["OPEN_LINK_MIN_SECONDS"] = 0
 
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")

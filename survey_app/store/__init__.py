@@ -6,13 +6,15 @@ from .accounts import AccountItems
 from .cases import CaseItems
 from .invitations import InvitationItems
 from .jobs import JobItems
+from .open_links import OpenLinkItems
 from .privacy import PrivacyItems
 from .responses import ResponseItems, segment_sk
 from .surveys import SurveyItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 
 
-class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems):
+class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
+            OpenLinkItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

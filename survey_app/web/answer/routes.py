@@ -11,12 +11,11 @@ from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
 from ..errors import render_error
-from ...services import (LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions,
-                         utcnow)
+from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
 from .. import current_store, public
-from ..client import client_address
 from . import bp
 from .forms import answer_form, answers_of, field_name, new_submission_id
+from .open_link import HONEYPOT, SHOWN, form_stamp, refusal
 
 OPEN_ANSWERED_KEY = "open_answered"
 
@@ -49,7 +48,13 @@ def _render_form(survey, invitation, form, status=200, notice=None, questions=No
               else url_for("answer.open_link", survey_id=survey.id))
     return render_template("answer/form.html", survey=survey, invitation=invitation, form=form, action=action,
                            field_name=field_name, notice=notice, tap_script=tap_script,
-                           questions=survey.questions if questions is None else questions), status
+                           questions=survey.questions if questions is None else questions,
+                           bot_check=None if invitation else _bot_check_fields(survey)), status
+
+
+def _bot_check_fields(survey: Survey) -> dict:
+    """The open link's hidden checks: the honeypot's name and the signed moment the form was drawn."""
+    return {"honeypot": HONEYPOT, "shown_name": SHOWN, "shown": form_stamp(survey.id)}
 
 
 def _done(title_key: str, body_key: str, status: int = 200):
@@ -95,26 +100,32 @@ def open_link(survey_id: str):
         return _done("already_title", "already_body")
     if request.method == "GET":
         return _render_form(survey, None, answer_form(survey, lang, submission=new_submission_id()))
-    if not _within_open_link_limit():
+    return _submit(survey, None, guard=_open_link_guard)
+
+
+def _open_link_guard(survey: Survey, form):
+    """After the form is valid: a likely bot's answer is refused and counted for the owner (a honeypot bot is
+    thanked, learning nothing); a person who was quicker than the minimum just sends again."""
+    reason = refusal(survey.id)
+    if reason is None:
+        return None
+    current_store().count_open_refusal(survey.id, reason)
+    if reason == "honeypot":
+        return _done("thanks_title", "thanks_body")
+    if reason == "rate_limited":
         return _done("rate_limited_title", "rate_limited_body", 429)
-    return _submit(survey, None)
+    return _render_form(survey, None, form, status=400, notice="send_again")
 
 
-def _within_open_link_limit() -> bool:
-    """Per-IP hourly limit on open-link answers (QR codes are public): a counter item with TTL."""
-    now = utcnow()  # the one clock tests pin
-    hour = now.strftime("%Y-%m-%dT%H")
-    return current_store().take_rate_token(f"open#{client_address()}", hour,
-                                           current_app.config["OPEN_LINK_LIMIT_PER_HOUR"],
-                                           expires_epoch=int(now.timestamp()) + 7200)
-
-
-def _submit(survey: Survey, invitation: Invitation | None):
+def _submit(survey: Survey, invitation: Invitation | None, guard=None):
     lang = _language(survey, invitation)
     form = answer_form(survey, lang)
     if not form.validate_on_submit():
         notice = "session_expired" if form.csrf_token.errors else "errors_above"
         return _render_form(survey, invitation, form, status=400, notice=notice)
+    refused = guard(survey, form) if guard else None
+    if refused is not None:
+        return refused
     try:
         response = submit_response(current_store(), survey, answers_of(form, survey.questions), language=lang,
                                    submission_id=form.submission_id(), invitation=invitation,
@@ -175,7 +186,8 @@ def store_unavailable(error: StoreUnavailable):
                                field_name=field_name, notice="store_unavailable"), 503
     form = answer_form(survey, g.lang)
     return render_template("answer/form.html", survey=survey, invitation=None, form=form, action=request.path,
-                           field_name=field_name, notice="store_unavailable", questions=survey.questions), 503
+                           field_name=field_name, notice="store_unavailable", questions=survey.questions,
+                           bot_check=_bot_check_fields(survey) if request.endpoint == "answer.open_link" else None), 503
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])

@@ -27,7 +27,8 @@ def delivery(survey_id: str):
         save_survey(current_store(), replace(survey, delivery=form.to_delivery()))
         flash("saved")
         return redirect(url_for(".delivery", survey_id=survey_id))
-    return render_template("dashboard/delivery.html", survey=survey, form=form), 400 if form.errors else 200
+    return render_template("dashboard/delivery.html", survey=survey, form=form,
+                           refused=current_store().open_refusals(survey_id)), 400 if form.errors else 200
 
 
 @bp.route("/surveys/<survey_id>/import", methods=["GET", "POST"])
