@@ -12,6 +12,7 @@ from .cases import case_record
 from .table import Table, add_counters, from_item, to_item
 
 SEGMENT_VALUE_MAX = 100
+COMMENT_PAGE = 100  # comment items read per Query page
 log = logging.getLogger(__name__)
 
 
@@ -171,7 +172,8 @@ class ResponseItems(Table):
     def comments_between(self, survey_id: str, first: str, last: str, limit: int) -> Iterator[Comment]:
         """Newest first within [first, last] (UTC ISO prefixes); at most `limit` comment items are read,
         so a filtered search stays bounded however many comments a survey has."""
-        items = self._between(f"CMT#{survey_id}", first, last + "\uffff", ScanIndexForward=False)
+        items = self._between(f"CMT#{survey_id}", first, last + "\uffff", ScanIndexForward=False,
+                              Limit=min(limit, COMMENT_PAGE))  # not DynamoDB's 1 MB page for a 20-comment view
         for _, item in zip(range(limit), items):
             yield from _comments_of(survey_id, item)
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from survey_app.errors import AlreadyAnswered
-from survey_app.services import amend_response, create_invitation, submit_response
+from survey_app.services import amend_response, create_invitation, reconcile, submit_response
 from survey_app.services.dashboard import Filters, filtered_comments
 from survey_app.services.exports import export_csv
 from survey_app.services.responses import PastAnswer, counters_for, import_history
+from survey_app.store import segment_sk
 from tests.factories import make_survey
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
@@ -153,3 +154,27 @@ def test_comments_and_exports_at_local_midnight_belong_to_the_day_that_starts(st
         assert [c.text for c in filtered_comments(store, survey, filters, zone, 10)] == [expected], day
         exported = "".join(export_csv(store, survey, filters, []))
         assert expected in exported and ({"sebelum", "tengah malam"} - {expected}).pop() not in exported, day
+
+
+@MOTO
+def test_reconcile_names_each_drifted_counter_and_fix_makes_the_aggregates_equal_the_recount(store):
+    survey = make_survey(store)
+    for submission, score in (("2" * 32, 10), ("3" * 32, 4)):
+        invitation = create_invitation(store, survey, customer_name="Ani", phone="+6281234567890",
+                                       properties={"store": "Solo"}, now=AT)
+        submit_response(store, survey, {"nps": score}, language="id", submission_id=submission,
+                        invitation=invitation, now=AT)
+    day = "2026-11-30"
+    exact = dict(store.aggregate_items(survey.id))
+    assert exact[f"DAY#{day}"]["n"] == 2 and exact[segment_sk("store", day, "Solo")]["promoter"] == 1
+    assert reconcile(store, survey).clean
+    store.add_counters(survey.id, f"DAY#{day}", {"n": 1, "promoter": -1, "inv#whatsapp#sent": 5})
+    store.add_counters(survey.id, segment_sk("store", day, "Solo"), {"detractor": 2})
+    drift = reconcile(store, survey)
+    assert drift.items == {f"DAY#{day}": {"n": (3, 2), "promoter": (0, 1)},
+                           segment_sk("store", day, "Solo"): {"detractor": (3, 1)}} and drift.responses == 2
+    reconcile(store, survey, fix=True)
+    assert reconcile(store, survey).clean
+    fixed = dict(store.aggregate_items(survey.id))
+    assert fixed[f"DAY#{day}"] == exact[f"DAY#{day}"] | {"inv#whatsapp#sent": 5, "promoter": 1}
+    assert fixed[segment_sk("store", day, "Solo")] == exact[segment_sk("store", day, "Solo")]
