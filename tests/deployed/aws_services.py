@@ -87,3 +87,14 @@ def verify_sender(moto: str, sender: str) -> None:
     """SES sends only from a verified identity (moto checks it as SES does in the sandbox)."""
     address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
     client("ses", moto).verify_email_identity(EmailAddress=address)
+
+
+def owner_jobs_resources(moto: str, environment: dict[str, str]) -> dict[str, str]:
+    """The owner-jobs queue and the exports bucket the stack creates (infra/template.yaml), made in moto under
+    the names the settings give; returns the settings that point the function at them."""
+    queue_name = environment.get("SURVEY_JOBS_QUEUE_URL", "").rstrip("/").rsplit("/", 1)[-1] or "survey-app-jobs"
+    bucket = environment.get("SURVEY_EXPORTS_BUCKET") or "survey-app-exports"
+    queue_url = client("sqs", moto).create_queue(QueueName=queue_name,
+                                                 Attributes={"VisibilityTimeout": "1800"})["QueueUrl"]
+    client("s3", moto).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return {"SURVEY_JOBS_QUEUE_URL": queue_url, "SURVEY_EXPORTS_BUCKET": bucket}

@@ -238,11 +238,12 @@ def running(dynamodb_endpoint: str):
                 aws_services.put_secrets(moto, _secrets_for(package.stage_config(stage)))
             if environment.get("SURVEY_SES_SENDER"):
                 aws_services.verify_sender(moto, environment["SURVEY_SES_SENDER"])
+            jobs = aws_services.owner_jobs_resources(moto, environment)
             deployment = Deployment(
                 root=root, code=root / "code", runtime=runtime, api=api, cdn=cdn, moto_endpoint=moto,
                 dynamodb_endpoint=dynamodb_endpoint, region=region,
                 table_name=environment.get("SURVEY_TABLE_NAME", "survey-app-production"),
-                overrides={"SURVEY_PUBLIC_URL": api.base_url, "SURVEY_STATIC_URL": cdn.origin})
+                overrides={"SURVEY_PUBLIC_URL": api.base_url, "SURVEY_STATIC_URL": cdn.origin} | jobs)
             dynamodb = aws_services.client("dynamodb", dynamodb_endpoint)
             with aws_services.fake_credentials(region):
                 deployment.store().create_table()
@@ -253,6 +254,7 @@ def running(dynamodb_endpoint: str):
                 deployment.close()
                 dynamodb.delete_table(TableName=deployment.table_name)
     finally:
-        if (root / "code").exists():
-            package.make_writable(root / "code")
+        for folder in ("code", "runtime"):
+            if (root / folder).exists():
+                package.make_writable(root / folder)
         shutil.rmtree(root, ignore_errors=True)

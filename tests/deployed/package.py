@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import stat
 import subprocess
 import zipfile
@@ -74,11 +75,18 @@ def make_writable(code: Path) -> None:
 
 
 def runtime_modules(target: Path) -> Path:
-    """A folder of links to the runtime's own boto3 & co. (the zip leaves them out, as Lambda provides them)."""
+    """A copy of the runtime's own boto3 & co. (the zip leaves them out, as Lambda provides them): copied, not
+    linked, because the function's user (nobody) may not reach the checkout's virtualenv (a clone under a 0700
+    temporary folder, as CI makes)."""
     site = Path(__import__("boto3").__file__).parents[1]
     target.mkdir()
     for module in LAMBDA_RUNTIME_MODULES:
-        (target / module).symlink_to(site / module)
+        source = site / module
+        if source.is_dir():
+            shutil.copytree(source, target / module, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / module)
+    make_read_only(target)
     return target
 
 

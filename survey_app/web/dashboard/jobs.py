@@ -1,6 +1,6 @@
 """Owner job pages: one job's state, progress and result (a fresh presigned link for a finished export), and the
-recent jobs of a survey. A page refreshes itself while its job runs (no JavaScript needed), with a link that
-turns the refresh off (WCAG 2.2.1: a time limit the user can turn off)."""
+recent jobs of a survey. While a job runs the page offers a refresh, and refreshes itself (no JavaScript needed)
+only when the owner asks, with a link that turns it off again (WCAG 2.2.1: no timed refresh by default)."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -26,7 +26,7 @@ def job(job_id: str):
     survey = load_survey(found.survey_id) if found.survey_id != NO_SURVEY else None
     link = runner.download_link(found) if found.kind == EXPORT and found.state == DONE else None
     return render_template("dashboard/job.html", job=found, survey=survey, link=link, inline=runner.inline,
-                           refresh=REFRESH_SECONDS if request.args.get("refresh") != "off" else None,
+                           refresh=REFRESH_SECONDS if request.args.get("refresh") == "on" else None,
                            link_minutes=runner.settings.link_seconds // 60)
 
 
