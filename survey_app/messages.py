@@ -15,7 +15,7 @@ class EmailContent:
     subject: str
     html: str
     text: str
-    unsubscribe_url: str
+    unsubscribe_url: str = ""  # a customer's one-click opt-out; empty (owner alerts): no List-Unsubscribe header
 
 
 def links(base_url: str, invitation: Invitation) -> dict[str, str]:

@@ -32,8 +32,9 @@ class SesEmail:
         message["From"] = self.sender
         message["To"] = content.to
         message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].rstrip(">"))
-        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if content.unsubscribe_url:  # only where it works: an owner's alert has nothing to unsubscribe from
+            message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(content.text)
         message.add_alternative(content.html, subtype="html")
         return message.as_bytes()

@@ -77,7 +77,7 @@ def _targets(alerter: Alerter, case: FollowUp) -> list[tuple[str, Callable[[], o
         for recipient in alerter.recipients:
             targets.append((f"email:{recipient}", partial(alerter.email.send, EmailContent(
                 to=recipient, subject=subject, html=f"<p>{escape(summary)}</p><p><a href=\"{link}\">{link}</a></p>",
-                text=f"{summary}\n\n{link}", unsubscribe_url=link))))
+                text=f"{summary}\n\n{link}"))))
     if alerter.whatsapp and alerter.whatsapp_to:
         targets.append(("whatsapp", partial(alerter.whatsapp.send, alerter.whatsapp_to, lang, summary[:60],
                                             f"{case.survey_id}/cases/{case.response_id}")))

@@ -32,7 +32,8 @@ def case_board(store: Store, survey: Survey, now: datetime | None = None) -> Cas
 
 def update_case(store: Store, case: FollowUp, *, status: str, assignee: str, note: str, author: str,
                 now: datetime | None = None) -> FollowUp | None:
-    """Status, assignee and an appended note; None when someone else changed the case meanwhile.
+    """Status, assignee and an appended note, as the case's next version; None when someone else changed the
+    case since `case` was read (its version moved on).
 
     :raises ValueError: for an unknown status.
     """
@@ -41,7 +42,7 @@ def update_case(store: Store, case: FollowUp, *, status: str, assignee: str, not
     now = now or utcnow()
     notes = case.notes + ({"at": now.isoformat(), "by": author, "text": note.strip()[:2000]},) if note.strip() \
         else case.notes
-    updated = replace(case, status=status, assignee=assignee.strip()[:254], notes=notes)
+    updated = replace(case, status=status, assignee=assignee.strip()[:254], notes=notes, version=case.version + 1)
     if status == CONTACTED and not case.contacted_at:
         updated = replace(updated, contacted_at=now.isoformat())
     if status == RESOLVED and not case.resolved_at:

@@ -78,8 +78,9 @@ class CaseItems(Table):
                    ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues=to_item(values))
 
     def save_case(self, before: FollowUp, after: FollowUp) -> bool:
-        """The workflow fields (status, assignee, notes, contact and resolve times, open-case queue) iff nobody
-        changed them since `before` was read; alert bookkeeping written meanwhile is left as it is."""
+        """The workflow fields (status, assignee, notes, contact and resolve times, open-case queue) and the next
+        version, iff the case is still at `before.version`; alert bookkeeping written meanwhile is left as it is
+        (it never changes the version, so an alert run never makes a colleague's form stale)."""
         record = case_record(after)
         fields = ("status", "assignee", "notes", "contacted_at", "resolved_at")
         sets = {name: record[name] for name in fields if record[name] not in ("", None)}
@@ -87,15 +88,18 @@ class CaseItems(Table):
         removes = [name for name in fields + ("gsi2pk", "gsi2sk") if name not in sets]
         names = {f"#f{i}": name for i, name in enumerate(list(sets) + removes)}
         by_name = {name: alias for alias, name in names.items()}
-        expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(sets))
+        expression = "SET #version = :next, " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(sets))
         if removes:
             expression += " REMOVE " + ", ".join(by_name[name] for name in removes)
         values = {f":v{i}": value for i, value in enumerate(sets.values())}
+        # A case written before versions existed has none: it is at version 0.
+        unchanged = ("#version = :version" if before.version
+                     else "(attribute_not_exists(#version) OR #version = :version)")
         return self._conditional(
             "update_item", Key=to_item(case_key(after)), UpdateExpression=expression,
-            ConditionExpression="attribute_exists(pk) AND #status = :status AND size(notes) = :notes",
-            ExpressionAttributeNames=names | {"#status": "status"},
-            ExpressionAttributeValues=to_item(values | {":status": before.status, ":notes": len(before.notes)}),
+            ConditionExpression=f"attribute_exists(pk) AND {unchanged}",
+            ExpressionAttributeNames=names | {"#version": "version"},
+            ExpressionAttributeValues=to_item(values | {":version": before.version, ":next": before.version + 1}),
         )
 
     def count_resolution(self, survey_id: str, hours: int) -> None:

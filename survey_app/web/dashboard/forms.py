@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectChoice,
+                     SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...domain.contacts import ContactError, normalise_email, normalise_phone
@@ -172,6 +172,7 @@ class CaseForm(FlaskForm):
     assignee = StringField(validators=[Optional(), Length(max=254)])
     note = TextAreaField(validators=[Optional(), Length(max=2000)])
     ask_again = BooleanField()
+    version = HiddenField()  # the case version the form was drawn from
 
 
 class DashboardFilterForm(Form):
