@@ -195,6 +195,7 @@ class FollowUp:
     alert_failures: tuple[str, ...] = ()
     alert_failed_runs: int = 0
     alerts_delivered: tuple[str, ...] = ()  # targets ("email:<address>", "whatsapp", "webhook") already told
+    channel: str = ""  # the response's: "open" for the public (QR) link, whose alerts are grouped
     version: int = 0  # +1 on every workflow change (not on alert bookkeeping): a stale form is refused, not applied
 
     def is_overdue(self, now_iso: str) -> bool:

@@ -72,7 +72,7 @@ def _case_for(write: ResponseWrite, invitation: Invitation | None, due_hours: in
         due_at=(created + timedelta(hours=due_hours)).isoformat(), reason="detractor" if detractor else "complaint",
         score=write.score, comment="\n".join(write.texts.values()), customer_name=response.customer_name,
         email=invitation.email if invitation else "", phone=invitation.phone if invitation else "",
-        language=response.language, properties=response.properties,
+        language=response.language, properties=response.properties, channel=response.channel,
     )
 
 
@@ -145,7 +145,8 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
         return response
     before = _response_write(survey, response)
     after = _response_write(survey, replace(response, answers=response.answers | added))
-    counters = {k: v - before.counters.get(k, 0) for k, v in after.counters.items() if v != before.counters.get(k, 0)}
+    counters = {k: after.counters.get(k, 0) - before.counters.get(k, 0) for k in after.counters.keys() | before.counters
+                if after.counters.get(k, 0) != before.counters.get(k, 0)}  # a sentiment or theme may be taken back
     case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)
     existing = store.case_or_none(survey.id, response.response_id)
     if existing is not None and case is not None:

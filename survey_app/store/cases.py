@@ -77,6 +77,24 @@ class CaseItems(Table):
         self._call("update_item", Key=to_item(case_key(case)), UpdateExpression=expression,
                    ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues=to_item(values))
 
+    def claim_alert_slot(self, target: str, now_iso: str, free_before_iso: str) -> str | None:
+        """The target's grouped-alert slot, iff its last grouped message went before `free_before_iso`; returns
+        the previous send time ("" for never) to give back on failure, or None when the slot is taken."""
+        key = to_item({"pk": "ALERTSLOT", "sk": target})
+        previous = self._call("get_item", Key=key).get("Item", {}).get("sent_at", {}).get("S", "")
+        claimed = self._conditional("update_item", Key=key, UpdateExpression="SET sent_at = :now",
+                                    ConditionExpression="attribute_not_exists(sent_at) OR sent_at < :free",
+                                    ExpressionAttributeValues=to_item({":now": now_iso, ":free": free_before_iso}))
+        return previous if claimed else None
+
+    def release_alert_slot(self, target: str, now_iso: str, previous: str) -> None:
+        """A grouped message that failed gives its slot back (unless another run has taken it since)."""
+        back = {"UpdateExpression": "SET sent_at = :previous", "ExpressionAttributeValues": to_item(
+            {":previous": previous, ":now": now_iso})} if previous else {
+            "UpdateExpression": "REMOVE sent_at", "ExpressionAttributeValues": to_item({":now": now_iso})}
+        self._conditional("update_item", Key=to_item({"pk": "ALERTSLOT", "sk": target}),
+                          ConditionExpression="sent_at = :now", **back)
+
     def save_case(self, before: FollowUp, after: FollowUp) -> bool:
         """The workflow fields (status, assignee, notes, contact and resolve times, open-case queue) and the next
         version, iff the case is still at `before.version`; alert bookkeeping written meanwhile is left as it is
