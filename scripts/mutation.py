@@ -24,7 +24,8 @@ MODULES = {  # name: (files mutated, the tests that judge them)
                 "tests/integration/test_roles_and_privacy.py"]),
     "metrics": (["survey_app/domain/metrics.py"], ["tests/unit/test_metrics.py", "tests/unit/test_metrics_exact.py"]),
     "responses": (["survey_app/services/responses.py", "survey_app/store/responses.py"],
-                  ["tests/integration/test_answer_transaction.py", "tests/integration/test_core_loop.py"]),
+                  ["tests/integration/test_answer_transaction.py", "tests/integration/test_comment_reads.py",
+                   "tests/integration/test_core_loop.py"]),
     "sending": (["survey_app/services/sending.py"], ["tests/integration/test_sending.py"]),
 }
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", None: "not checked",

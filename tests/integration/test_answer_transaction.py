@@ -14,7 +14,7 @@ from survey_app.services.dashboard import Filters, filtered_comments
 from survey_app.services.exports import export_csv
 from survey_app.services.responses import PastAnswer, counters_for, import_history
 from survey_app.store import segment_sk
-from tests.factories import make_survey
+from tests.factories import every_type_survey, make_survey
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 AT = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # 00:00 on 1 December in Jayapura, 23:00 on 30 Nov in Makassar
@@ -127,7 +127,11 @@ def test_history_import_counts_each_past_answer_once_on_its_local_day(store):
     assert {d: (c["n"], c.get("promoter", 0), c.get("detractor", 0), c.get("passive", 0)) for d, c in days.items()} == {
         "2026-11-30": (1, 0, 0, 1), "2026-12-01": (2, 1, 1, 0)}
     assert [c.text for c in store.latest_comments(survey.id, 5)] == ["Mantap"]
-    assert {r.channel for r in store.iter_responses(survey.id)} == {""}
+    stored = sorted(store.iter_responses(survey.id), key=lambda r: r.submitted_at)
+    assert [(r.customer_name, r.properties, r.channel, r.submission_id) for r in stored] == [
+        ("", {}, "", ""), ("Ani", {"store": "A"}, "", ""), ("", {}, "", "")]
+    assert all(r.response_id.startswith("h") and len(r.response_id) > 8 for r in stored)
+    assert "store" in store.segment_properties(survey.id)
 
 
 @MOTO
@@ -178,3 +182,84 @@ def test_reconcile_names_each_drifted_counter_and_fix_makes_the_aggregates_equal
     fixed = dict(store.aggregate_items(survey.id))
     assert fixed[f"DAY#{day}"] == exact[f"DAY#{day}"] | {"inv#whatsapp#sent": 5, "promoter": 1}
     assert fixed[segment_sk("store", day, "Solo")] == exact[segment_sk("store", day, "Solo")]
+
+
+@MOTO
+def test_an_amend_that_changes_the_comments_sentiment_moves_it_and_reconciles(store):
+    """Counters the first answer had and the amended one no longer has (a sentiment, a theme) are taken back."""
+    survey = every_type_survey(store)
+    response = submit_response(store, survey, {"nps": 8, "city": "Makassar"}, language="id",
+                               submission_id="4" * 32, now=AT)
+    first = everything(store, survey)[response.day]
+    assert first["sentiment#neutral"] == 1
+    amend_response(store, survey, response.response_id, "4" * 32, {"reason": "Kurir telat, barang rusak parah"},
+                   now=AT + timedelta(minutes=1))
+    day = everything(store, survey)[response.day]
+    assert day.get("sentiment#neutral", 0) == 0 and day["sentiment#negative"] == 1 and day["n"] == 1
+    assert reconcile(store, survey).clean
+
+
+@MOTO
+def test_tell_us_more_on_a_detractors_case_adds_the_comment_to_that_case(store):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Sari", email="sari@example.com", now=AT)
+    submit_response(store, survey, {"nps": 2}, language="id", submission_id="5" * 32, invitation=invitation, now=AT)
+    opened = store.get_case(survey.id, invitation.token)
+    assert (opened.reason, opened.comment) == ("detractor", "")
+    amend_response(store, survey, invitation.token, "5" * 32, {"reason": "Barang rusak"},
+                   now=AT + timedelta(hours=1), case_due_hours=1)
+    case = store.get_case(survey.id, invitation.token)
+    assert (case.reason, case.comment, case.created_at, case.due_at) == (
+        "detractor", "Barang rusak", opened.created_at, opened.due_at)
+
+
+@MOTO
+def test_tell_us_more_with_a_complaint_opens_a_case_with_the_customers_contact(store):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Sari", email="sari@example.com", now=AT)
+    submit_response(store, survey, {"nps": 9}, language="id", submission_id="6" * 32, invitation=invitation, now=AT)
+    assert store.case_or_none(survey.id, invitation.token) is None
+    amend_response(store, survey, invitation.token, "6" * 32, {"reason": "Kurir telat, barang rusak parah"},
+                   now=AT + timedelta(hours=2))
+    case = store.get_case(survey.id, invitation.token)
+    assert (case.reason, case.email, case.customer_name, case.due_at) == (
+        "complaint", "sari@example.com", "Sari", (AT + timedelta(hours=48)).isoformat())
+
+
+@MOTO
+def test_amend_refusals_say_why(store):
+    survey = make_survey(store)
+    response = submit_response(store, survey, {"nps": 9}, language="id", submission_id="7" * 32, now=AT)
+    with pytest.raises(AlreadyAnswered, match="^not this submission$"):
+        amend_response(store, survey, response.response_id, "8" * 32, {"reason": "x"})
+    amend_response(store, survey, response.response_id, "7" * 32, {"reason": "Mantap"})
+    with pytest.raises(AlreadyAnswered, match="^already added to$"):
+        amend_response(store, survey, response.response_id, "7" * 32, {"reason": "lain"})
+    assert amend_response(store, survey, response.response_id, "7" * 32, {"reason": "Mantap", "city": ""}).answers[
+        "reason"] == "Mantap"
+
+
+@MOTO
+def test_latest_comments_are_newest_first_and_exactly_as_many_as_asked(store):
+    survey = make_survey(store)
+    for minute, text in enumerate(["pertama", "kedua", "ketiga"]):
+        submit_response(store, survey, {"nps": 9, "reason": text}, language="id",
+                        submission_id=f"{minute:032d}", now=AT + timedelta(minutes=minute))
+    assert [c.text for c in store.latest_comments(survey.id, 1)] == ["ketiga"]
+    assert [c.text for c in store.latest_comments(survey.id, 2)] == ["ketiga", "kedua"]
+    assert [c.text for c in store.latest_comments(survey.id, 9)] == ["ketiga", "kedua", "pertama"]
+    assert store.latest_comments(survey.id, 0) == [] and {c.survey_id for c in store.latest_comments(survey.id, 3)} == {
+        survey.id}
+    assert not store.response_exists(survey.id, "o" + "f" * 32) and store.response_exists(survey.id, "o" + "0" * 32)
+
+
+@MOTO
+def test_comments_keep_their_score_and_labels_from_an_amend_and_from_history(store):
+    survey = make_survey(store)
+    response = submit_response(store, survey, {"nps": 4}, language="id", submission_id="a1" * 16, now=AT)
+    amend_response(store, survey, response.response_id, "a1" * 16, {"reason": "Kurir telat sekali"})
+    import_history(store, survey, [PastAnswer({"nps": 10, "reason": "Harga murah"}, "id", AT - timedelta(days=1))],
+                   "Asia/Jakarta")
+    comments = {c.text: c for c in store.latest_comments(survey.id, 5)}
+    assert (comments["Kurir telat sekali"].score, comments["Harga murah"].score) == (4, 10)
+    assert "delivery" in comments["Kurir telat sekali"].themes and "price" in comments["Harga murah"].themes
