@@ -2,8 +2,9 @@
 
 No forms, templates, CSRF, sessions or store layer: what is left is the floor any implementation pays, so
 answer_latency.py reports the real app as a ratio to this one, served the same way beside it.
-GET: GetItem invitation + GetItem survey. POST: the same two reads, then one TransactWriteItems of the same
-six items the app writes for a personal link with two properties.
+GET: GetItem invitation + GetItem survey, and on a link's first open the app's "opened" write (one
+TransactWriteItems: the invitation's state and the day's opened counter). POST: the same two reads, then one
+TransactWriteItems of the same six items the app writes for a personal link with two properties.
 """
 import os
 from datetime import datetime, timezone
@@ -50,7 +51,18 @@ def _add(pk: str, sk: str, counters: dict) -> dict:
 
 @app.get("/s/<token>")
 def page(token):
-    _read(token)
+    invitation = _read(token)
+    if "opened_at" not in invitation and "answered_at" not in invitation:
+        now = datetime.now(timezone.utc).isoformat()
+        day = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+        try:
+            client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": TABLE, "Key": {"pk": {"S": f"INV#{token}"}, "sk": {"S": "INV"}},
+                            "UpdateExpression": "SET opened_at = :at", "ConditionExpression": "attribute_not_exists(opened_at)",
+                            "ExpressionAttributeValues": {":at": {"S": now}}}},
+                _add(f"AGG#{invitation['survey_id']['S']}", f"DAY#{day}", {"inv#manual#opened": 1})])
+        except client.exceptions.TransactionCanceledException:
+            pass  # opened meanwhile: the app counts it once too
     return "<!doctype html><form method=post><button>Send</button></form>"
 
 

@@ -18,7 +18,7 @@ flock 9
 inputs_hash() {
   { echo "stage=$STAGE"
     find survey_app -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    sha256sum pyproject.toml zappa_settings.json scripts/package.sh
+    sha256sum pyproject.toml zappa_settings.json scripts/package.sh scripts/precompile_zip.py
   } | sha256sum | cut -d' ' -f1
 }
 WANTED="$(inputs_hash)"
@@ -27,16 +27,23 @@ if [ "${FORCE:-0}" != 1 ] && [ -f "$OUT" ] && [ -f "$STAMP" ] && [ "$(cat "$STAM
   exit 0
 fi
 
-rm -rf "$LEAN"
-python3 -m venv "$LEAN"
-"$LEAN/bin/python" -m pip install --quiet --upgrade pip
-# The project's runtime dependencies only (then the project itself leaves: Zappa takes it from this folder).
-"$LEAN/bin/python" -m pip install --quiet . "zappa>=0.60"
-"$LEAN/bin/python" -m pip uninstall --quiet -y survey_app
+# The lean environment is rebuilt from the registry only when the dependencies (or this script) changed.
+LEAN_WANTED="$(sha256sum pyproject.toml scripts/package.sh | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$LEAN/bin/zappa" ] || [ "$(cat "$LEAN/.stamp" 2>/dev/null)" != "$LEAN_WANTED" ]; then
+  rm -rf "$LEAN"
+  python3 -m venv "$LEAN"
+  "$LEAN/bin/python" -m pip install --quiet --upgrade pip
+  # The project's runtime dependencies only (then the project itself leaves: Zappa takes it from this folder).
+  "$LEAN/bin/python" -m pip install --quiet . "zappa>=0.60"
+  "$LEAN/bin/python" -m pip uninstall --quiet -y survey_app
+  echo "$LEAN_WANTED" > "$LEAN/.stamp"
+fi
 rm -f "$OUT" "$STAMP"
 # zappa needs a region but no credentials to package.
 VIRTUAL_ENV="$PWD/$LEAN" PATH="$PWD/$LEAN/bin:$PATH" AWS_DEFAULT_REGION=ap-southeast-3 \
   "$LEAN/bin/zappa" package "$STAGE" -o "$OUT"
+# Bytecode valid wherever Lambda unpacks it, compiled by the runtime's Python version (scripts/precompile_zip.py).
+"$LEAN/bin/python" scripts/precompile_zip.py "$OUT"
 # The hash of the inputs as they were when the build started: an edit during the build means a rebuild next time.
 echo "$WANTED" > "$STAMP"
 ls -l "$OUT"
