@@ -101,4 +101,11 @@ def dashboard(survey_id: str):
     return render_template("dashboard/dashboard.html", summary=summary, figures=figures, rating_rows=rating_rows,
                            choice_rows=choice_rows, few=FEW_RESPONSES, form=form, filters=filters,
                            theme_labels=THEME_LABELS, examined=COMMENTS_EXAMINED,
-                           link_args={k: v for k, v in request.args.items() if k != "segment"})
+                           filter_args=_filter_args(form), link_args=_filter_args(form, "segment"))
+
+
+def _filter_args(form, *leave_out: str) -> dict[str, str]:
+    """The query's filters (and language) to carry into links: only known names, so a query such as ?fmt=x or
+    ?_external=1 can never collide with a link's own arguments."""
+    names = set(form._fields) | {"lang"}
+    return {k: v for k, v in request.args.items() if k in names and k not in leave_out}
