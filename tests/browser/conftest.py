@@ -34,9 +34,11 @@ class LiveApp:
     app: object
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Chromium for the session; every test opens its own contexts (separate cookies, like separate people)."""
+    """One Chromium per module; every test opens its own contexts (separate cookies, like separate people).
+    Not per session: Playwright's sync API allows one running instance at a time, and the deployed tier's walk
+    starts its own after these modules."""
     executable = shutil.which("chromium")
     if executable is None:
         unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
