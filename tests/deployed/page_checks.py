@@ -35,7 +35,9 @@ class Watch:
         context.add_init_script(LISTEN_FOR_REFUSALS)
         context.on("console", lambda m: m.type == "error" and watch.console.append((m.location["url"], m.text)))
         context.on("weberror", lambda e: watch.console.append(("", f"uncaught: {e.error}")))
-        context.on("requestfailed", lambda r: watch.requests.append((r.url, f"failed: {r.failure}")))
+        # net::ERR_ABORTED is a load the browser gave up as the page moved on (a favicon during a form post)
+        context.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and watch.requests.append(
+            (r.url, f"failed: {r.failure}")))
         context.on("response", lambda r: r.status >= 400 and watch.requests.append((r.url, f"HTTP {r.status}")))
         return watch
 

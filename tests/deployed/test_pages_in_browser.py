@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
@@ -13,8 +13,9 @@ from playwright.sync_api import expect
 
 from survey_app import create_app
 from survey_app.demo_data import seed
-from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, send_due,
-                                 utcnow)
+from survey_app.domain.models import EMAIL_CHANNEL, WA_LINK_CHANNEL, WHATSAPP_CHANNEL
+from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, save_survey,
+                                 send_due, utcnow)
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.conftest import unavailable
 from tests.deployed.page_checks import Styled, Watch, check_page
@@ -49,9 +50,14 @@ def seed_survey(store, public_url: str) -> Seeded:
     create_owner(store, OWNER_EMAIL, OWNER_PASSWORD)
     create_api_key(store, "shop", OWNER_EMAIL)
     survey = seed(store, 40, tz_name="Asia/Jakarta").survey
-    # No channel configured: the phone-only invitation goes to the send list, the others fail, as they would.
-    # (The table is the session's: this run also fails other modules' invitations due within 3 days.)
-    send_due(store, Sender(channels={}, base_url=public_url, business_name="Toko"), now=utcnow() + timedelta(days=3))
+    # WhatsApp through the owner's own phone when the Cloud API is not set up: the send list has rows.
+    survey = save_survey(store, replace(survey, delivery=replace(survey.delivery, channels=(
+        WHATSAPP_CHANNEL, WA_LINK_CHANNEL, EMAIL_CHANNEL))))
+    now = utcnow()
+    for name, contact in (("Wati", {"phone": "+6281355556666"}), ("Rudi", {"email": "rudi@example.com"})):
+        create_invitation(store, survey, customer_name=name, order_ref=f"INV-PAGES-{name}", send_at=now, **contact)
+    # No channel configured: the phone goes to the WhatsApp send list, the e-mail fails, as they would.
+    send_due(store, Sender(channels={}, base_url=public_url, business_name="Toko"), now=now + timedelta(minutes=1))
     tokens = [create_invitation(store, survey, customer_name="Budi", phone=f"+62812345678{i}", language="id").token
               for i in range(6)]
     expired = create_invitation(store, survey, customer_name="Ani", phone="+6281200000000",
@@ -168,6 +174,11 @@ DOWNLOADS = {"/owner/surveys/<survey_id>/export.<fmt>": "text/csv",
 STYLED = {"/": OWNER_CSS, "/login": CUSTOMER_CSS, "/owner/surveys/<survey_id>/preview": CUSTOMER_CSS,
           "/owner/surveys/<survey_id>/poster": Styled("h1", "font-size", "29.3333px")}  # its own inline 22pt
 
+# What each page must show of the seed: a page that renders empty passes every other check.
+SHOWS = {"/owner/surveys/<survey_id>": "#comments li", "/owner/surveys/<survey_id>/preview": "fieldset.q",
+         "/owner/surveys/<survey_id>/cases": "#case-list li", "/owner/surveys/<survey_id>/invitations": "#failures li",
+         "/owner/surveys/<survey_id>/send-list": "#send-list li", "/owner/api-keys": "#keys li"}
+
 
 def start_erasure(walker: Walker, base: str) -> str | None:
     """An erasure runs as an owner job and answers with the job's page: that page's id, or None (a problem)."""
@@ -205,6 +216,8 @@ def test_owner_walks_every_page_of_the_url_map_and_each_passes_every_check(chrom
             assert response.status == 200 and response.headers["content-type"].startswith(DOWNLOADS[rule]), rule
             continue
         walker.visit(deployed.url + path, styled=STYLED.get(rule))
+        if rule in SHOWS and not walker.page.locator(SHOWS[rule]).count():
+            walker.problems.setdefault(deployed.url + path, []).append(f"shows no {SHOWS[rule]}")
     walker.visit(f"{deployed.url}/owner/surveys/{seeded.survey_id}?segment=store%3DBandung&by=month&category=detractor"
                  "&q=kirim")  # a segment, a category and a search: the filtered dashboard's notes and hints
     walker.page.goto(f"{deployed.url}/owner/surveys/{seeded.survey_id}/import")
