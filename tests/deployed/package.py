@@ -28,6 +28,7 @@ ZAPPA = ROOT / ".cache" / "lambda-venv" / "bin" / "zappa"
 SETTINGS = ROOT / "zappa_settings.json"
 PACKAGED_STAGE = "production"  # what `make package` builds
 # What the Lambda python3.11 runtime puts on sys.path besides the function's code (tests/deploy/test_package.py).
+MOTO_ACCOUNT = "123456789012"  # moto's default account, where the tier's queues live
 LAMBDA_RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
 
@@ -90,9 +91,14 @@ def runtime_modules(target: Path) -> Path:
     return target
 
 
+PLACEHOLDER_ACCOUNT = ":CHANGE-ME-ACCOUNT:"  # in event-source ARNs of zappa_settings.json, set per deployment
+
+
 def zappa_settings(extra_stages: dict | None = None) -> dict:
-    """zappa_settings.json, plus stages the tier adds for itself (the probe app)."""
-    return {**json.loads(SETTINGS.read_text()), **(extra_stages or {})}
+    """zappa_settings.json, plus stages the tier adds for itself (the probe app); event-source ARNs name moto's
+    account where the file leaves a placeholder (the stack's queue ARN, known only once deployed)."""
+    text = SETTINGS.read_text().replace(PLACEHOLDER_ACCOUNT, f":{MOTO_ACCOUNT}:")
+    return {**json.loads(text), **(extra_stages or {})}
 
 
 def stage_names() -> list[str]:
