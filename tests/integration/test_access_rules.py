@@ -72,3 +72,10 @@ def test_the_import_page_takes_uploads_up_to_its_own_limit(app, client, owner, s
     response = client.post(f"/owner/surveys/{survey.id}/import", data=body,
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == status
+
+
+@MOTO
+def test_a_viewer_may_log_out(client, owner):
+    owner.login(email="viewer@toko.test", password="viewer-pass", role="viewer")
+    assert owner.logout().status_code == 302
+    assert client.get("/owner/").status_code == 302
