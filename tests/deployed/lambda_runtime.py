@@ -113,7 +113,10 @@ class Instance:
         environment = {**config.environment, "TMPDIR": str(self.tmp), "HOME": str(self.tmp),
                        "AWS_LAMBDA_LOG_STREAM_NAME": self.stream}
         self.process = subprocess.Popen(
-            [config.python, "-I", "-S", "-u", str(WORKER), str(to_worker), str(from_worker), *config.sys_path],
+            # the worker's source is handed over with -c, as the function's user may not read the checkout
+            # (a clone under a 0700 temporary folder): only the deployed folders must be readable to it
+            [config.python, "-I", "-S", "-u", "-c", WORKER.read_text(), str(to_worker), str(from_worker),
+             *config.sys_path],
             pass_fds=(to_worker, from_worker), cwd=config.code_dir, env=environment,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             user=config.run_as, group=config.run_as, extra_groups=[] if config.run_as is not None else None,
