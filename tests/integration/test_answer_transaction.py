@@ -263,3 +263,26 @@ def test_comments_keep_their_score_and_labels_from_an_amend_and_from_history(sto
     comments = {c.text: c for c in store.latest_comments(survey.id, 5)}
     assert (comments["Kurir telat sekali"].score, comments["Harga murah"].score) == (4, 10)
     assert "delivery" in comments["Kurir telat sekali"].themes and "price" in comments["Harga murah"].themes
+
+
+@MOTO
+def test_an_amend_that_loses_its_race_to_the_same_amend_succeeds_and_to_another_is_refused(store, monkeypatch):
+    """Two 'tell us more' posts of one browser at once: the store refuses the second writer; the service then
+    reads what was stored and thanks it only if it holds the same answers."""
+    survey = make_survey(store)
+    real = store.amend_response
+
+    def won_by(extra_of_the_winner):
+        def racing(response, extra, *args, **kwargs):
+            real(response, extra_of_the_winner or extra, *args, **kwargs)
+            raise AlreadyAnswered("the condition on amended_at failed")
+        return racing
+
+    same = submit_response(store, survey, {"nps": 9}, language="id", submission_id="b1" * 16, now=AT)
+    monkeypatch.setattr(store, "amend_response", won_by(None))
+    result = amend_response(store, survey, same.response_id, "b1" * 16, {"reason": "Mantap"})
+    assert result.answers == {"nps": 9, "reason": "Mantap"} and result.amended_at
+    other = submit_response(store, survey, {"nps": 9}, language="id", submission_id="b2" * 16, now=AT)
+    monkeypatch.setattr(store, "amend_response", won_by({"reason": "Lain"}))
+    with pytest.raises(AlreadyAnswered):
+        amend_response(store, survey, other.response_id, "b2" * 16, {"reason": "Mantap"})
