@@ -27,16 +27,19 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUBMISSION_PATTERN = re.compile(r'name="submission" type="hidden" value="([0-9a-f]+)"')
 
 
-def fuzz_settings(max_examples: int) -> settings:
-    """No example database (a failure prints its reproduce_failure blob instead); FUZZ_EXAMPLES_SCALE=10 for a
-    long run (examples scale linearly with it).
+# `make test` replays the same examples every run (derandomized: a failure is a failure of this commit, not of
+# luck); `make fuzz` explores new ones (FUZZ_PROFILE=explore) at ten times the examples.
+settings.register_profile("seeded", derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.register_profile("explore", parent=settings.get_profile("seeded"), derandomize=False)
+PROFILE = os.environ.get("FUZZ_PROFILE", "seeded")
 
-    Function-scoped fixtures (app, store, client) are shared by every example of a test on purpose: each example
-    builds what it must not share (a fresh invitation, a fresh client) itself.
-    """
+
+def fuzz_settings(max_examples: int) -> settings:
+    """The run's profile (see above) with `max_examples` scaled by FUZZ_EXAMPLES_SCALE (10 under `make fuzz`).
+    No example database: a failure prints its reproduce_failure blob instead."""
     scale = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
-    return settings(max_examples=max(1, round(max_examples * scale)), deadline=None, database=None,
-                    print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    return settings(settings.get_profile(PROFILE), max_examples=max(1, round(max_examples * scale)))
 
 
 # ---------------------------------------------------------------- oracles
@@ -298,52 +301,6 @@ JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
     max_leaves=8)
-
-
-def _form_like(value) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-
-
-def json_a_form_cannot_carry(post: FormPost) -> bool:
-    """Known bugs (test_json_scalar_bodies_on_answer_forms_are_refused_not_crashed,
-    test_json_answers_with_non_string_values_are_refused): Flask-WTF reads a JSON body as the form
-    (ImmutableMultiDict(request.get_json())): a JSON scalar or array crashes it, a number or object as a field
-    value crashes a validator or is stored. JSON objects of strings (or lists of strings) work like a form."""
-    if post.encoding not in ("raw", "json") or post.content_type not in ("application/json",
-                                                                          "application/vnd.api+json"):
-        return False
-    try:
-        body = json.loads(post.raw)
-    except ValueError:
-        return False
-    return not (isinstance(body, dict) and all(_form_like(v) for v in body.values()))
-
-
-def blank_optional_rating(post: FormPost, questions) -> bool:
-    """Known bug (test_blank_optional_rating_is_unanswered_not_a_crash): a whitespace-only value for an optional
-    rating passes validation and crashes int() when stored."""
-    return any(
-        isinstance(value := post.first(field_name(q)), str) and value and not value.strip()
-        for q in questions if q.type in RATING_SCALES and not q.required)
-
-
-def blank_first_multi(post: FormPost, questions) -> bool:
-    """Known bug (test_multi_choice_with_a_blank_first_value_records_nothing_unoffered): a blank first value
-    switches off the option check of an optional multiple choice, so anything after it is stored."""
-    return any(
-        (values := post.values(field_name(q))) and isinstance(values[0], str) and not values[0].strip()
-        for q in questions if q.type == MULTI and not q.required)
-
-
-def known_bug(post: FormPost, questions) -> str | None:
-    """Which known bug this post would hit, if any (each has its strict-xfail test)."""
-    for predicate in (json_a_form_cannot_carry, ):
-        if predicate(post):
-            return predicate.__name__
-    for predicate in (blank_optional_rating, blank_first_multi):
-        if predicate(post, questions):
-            return predicate.__name__
-    return None
 
 
 def request_size(response) -> int:
