@@ -41,6 +41,7 @@ def test_a_detractor_with_a_comment_writes_response_comment_case_and_exact_count
     assert (comment.text, comment.score, comment.question_id, comment.customer_name) == (
         "Kurir telat, barang rusak", 3, "reason", "Rina")
     assert "delivery" in comment.themes and comment.sentiment == "negative"
+    assert (comment.properties, comment.language, comment.submitted_at) == ({"store": "Makassar"}, "id", AT.isoformat())
     case = store.get_case(survey.id, invitation.token)
     assert (case.reason, case.score, case.email, case.due_at) == (
         "detractor", 3, "rina@example.com", (AT + timedelta(hours=24)).isoformat())
@@ -286,3 +287,11 @@ def test_an_amend_that_loses_its_race_to_the_same_amend_succeeds_and_to_another_
     monkeypatch.setattr(store, "amend_response", won_by({"reason": "Lain"}))
     with pytest.raises(AlreadyAnswered):
         amend_response(store, survey, other.response_id, "b2" * 16, {"reason": "Mantap"})
+
+
+@MOTO
+def test_delivery_events_are_added_to_their_day(store):
+    survey = make_survey(store)
+    store.add_day_counters(survey.id, "2026-11-30", {"inv#email#sent": 2, "inv#email#failed": 1})
+    store.add_day_counters(survey.id, "2026-11-30", {"inv#email#sent": 1})
+    assert everything(store, survey) == {"2026-11-30": {"inv#email#sent": 3, "inv#email#failed": 1}}
