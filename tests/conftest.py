@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -20,6 +21,9 @@ REGION = "ap-southeast-3"
 IN_CI = os.environ.get("CI") == "true"
 OWNER_EMAIL, OWNER_PASSWORD = "owner@example.test", "correct horse battery"
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# Playwright cannot download its own browser here, so it drives Debian's chromium with quiet, offline flags.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def unavailable(piece: str, how: str):
@@ -37,6 +41,21 @@ def aws_credentials(monkeypatch):
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, one per module (browser and deployed tiers); every test opens its own contexts (separate
+    cookies, like separate people). Not per session: Playwright's sync API allows one running instance at a time."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, chromium_sandbox=False)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ on both engines is already covered by the integration tier.
 """
 from __future__ import annotations
 
-import shutil
 import threading
 import uuid
 from dataclasses import dataclass
@@ -17,37 +16,16 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.store import Store
-from tests.conftest import REGION, unavailable
+from tests.conftest import REGION
 
 # CI machines are small and shared: give pages more than Playwright's default 5 s before calling it a failure.
 expect.set_options(timeout=20_000)
-
-# Playwright cannot download its own browser here, so it drives Debian's chromium with quiet, offline flags.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 @dataclass(frozen=True)
 class LiveApp:
     url: str
     store: Store
     app: object
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium per module; every test opens its own contexts (separate cookies, like separate people).
-    Not per session: Playwright's sync API allows one running instance at a time, and the deployed tier's walk
-    starts its own after these modules."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, chromium_sandbox=False)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ CSP refusal, console error, failed request or WCAG 2.1 A/AA violation (axe-core)
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -16,8 +15,6 @@ from survey_app.demo_data import seed
 from survey_app.domain.models import EMAIL_CHANNEL, WA_LINK_CHANNEL, WHATSAPP_CHANNEL
 from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, save_survey,
                                  send_due, utcnow)
-from tests.browser.conftest import CHROMIUM_ARGS
-from tests.conftest import unavailable
 from tests.deployed.page_checks import Styled, Watch, check_page
 
 pytestmark = pytest.mark.browser
@@ -67,16 +64,9 @@ def seed_survey(store, public_url: str) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, chromium_sandbox=False)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """tests/conftest.py's Chromium, under the name these walks use."""
+    return browser
 
 
 class Walker:

@@ -4,7 +4,6 @@ records nothing; one real tap afterwards does."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -12,24 +11,15 @@ from playwright.sync_api import expect
 from survey_app import create_app
 from survey_app.messages import email_content
 from survey_app.services import create_invitation
-from tests.browser.conftest import CHROMIUM_ARGS
-from tests.conftest import unavailable
 from tests.factories import make_survey
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("Chromium", "Install Debian's chromium package (make test does it as root).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, chromium_sandbox=False)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """tests/conftest.py's Chromium, under the name these walks use."""
+    return browser
 
 
 def _email_links(deployed, survey, invitation) -> list[str]:
