@@ -36,7 +36,9 @@ def test_a_detractor_with_a_comment_writes_response_comment_case_and_exact_count
         invitation.token, "2026-11-30", {"nps": 3, "reason": "Kurir telat, barang rusak"})
     stored = store.get_response(survey.id, invitation.token)
     assert stored == response and stored.submission_id == "a" * 32 and stored.customer_name == "Rina"
-    assert store.get_invitation(invitation.token).answered_at == AT.isoformat()
+    answered = store.get_invitation(invitation.token)
+    assert (answered.answered_at, answered.state) == (AT.isoformat(), "answered")
+    assert store.submission_of(invitation.token) == "a" * 32
     (comment,) = store.latest_comments(survey.id, 5)
     assert (comment.text, comment.score, comment.question_id, comment.customer_name) == (
         "Kurir telat, barang rusak", 3, "reason", "Rina")
