@@ -297,3 +297,18 @@ def test_delivery_events_are_added_to_their_day(store):
     store.add_day_counters(survey.id, "2026-11-30", {"inv#email#sent": 2, "inv#email#failed": 1})
     store.add_day_counters(survey.id, "2026-11-30", {"inv#email#sent": 1})
     assert everything(store, survey) == {"2026-11-30": {"inv#email#sent": 3, "inv#email#failed": 1}}
+
+
+@MOTO
+def test_a_case_carries_what_the_owner_needs_to_call_back(store):
+    survey = every_type_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Dewi", phone="+6281234567890",
+                                   properties={"store": "Jayapura"}, now=AT)
+    submit_response(store, survey, {"nps": 1, "reason": "Barang rusak", "city": "Jayapura"}, language="en",
+                    submission_id="c1" * 16, invitation=invitation, now=AT)
+    case = store.get_case(survey.id, invitation.token)
+    assert (case.phone, case.email, case.language, case.properties, case.customer_name, case.comment) == (
+        "+6281234567890", "", "en", {"store": "Jayapura"}, "Dewi", "Barang rusak\nJayapura")
+    open_case = submit_response(store, survey, {"nps": 0}, language="id", submission_id="c2" * 16, now=AT)
+    assert (store.get_case(survey.id, open_case.response_id).phone, store.get_case(
+        survey.id, open_case.response_id).comment) == ("", "")
