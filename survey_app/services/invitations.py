@@ -138,7 +138,8 @@ def create_invitation(
     )
     store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
     if not send_at:  # a link the owner shares by hand counts as sent now, for the response rate
-        store.add_day_counters(survey.id, local_day(now, tz_name), {f"inv#{MANUAL_CHANNEL}#sent": 1})
+        store.add_day_counters(survey.id, local_day(now, tz_name), {f"inv#{MANUAL_CHANNEL}#sent": 1},
+                               once=f"m-{invitation.token}")
     return invitation
 
 
