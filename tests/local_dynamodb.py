@@ -35,25 +35,32 @@ def running():
     if not shutil.which("java"):
         raise Unavailable("Java is missing: install openjdk-17-jre-headless.")
     port = free_port()
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={DDB_HOME / 'DynamoDBLocal_lib'}", "-jar", str(DDB_HOME / "DynamoDBLocal.jar"),
-         "-inMemory", "-port", str(port)],
-        cwd=DDB_HOME, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    argv = ["java", f"-Djava.library.path={DDB_HOME / 'DynamoDBLocal_lib'}", "-jar",
+            str(DDB_HOME / "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)]
+    with serving_process(argv, client.list_tables, Unavailable("DynamoDB Local did not start within 30 s."),
+                         cwd=DDB_HOME):
+        yield endpoint
+
+
+@contextlib.contextmanager
+def serving_process(argv: list[str], ready, failure: Exception, cwd=None):
+    """A local server process (DynamoDB Local, moto_server): waits up to 30 s until `ready()` stops raising,
+    then runs the body; stopped by its PID whatever happens. :raises failure: it died or never got ready."""
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
         deadline = time.monotonic() + 30
         while True:
             try:
-                client.list_tables()
+                ready()
                 break
             except Exception:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise Unavailable("DynamoDB Local did not start within 30 s.") from None
+                    raise failure from None
                 time.sleep(0.2)
-        yield endpoint
+        yield
     finally:
         process.terminate()
         try:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import boto3
 
-from tests.local_dynamodb import free_port
+from tests.local_dynamodb import free_port, serving_process
 
 ROOT = Path(__file__).resolve().parents[2]
 MOTO_SERVER = ROOT / ".venv" / "bin" / "moto_server"
@@ -26,27 +24,11 @@ MOTO_SERVICES = ("ssm", "ses", "sesv2", "s3", "sqs")
 def moto_server():
     """Yields the endpoint of a moto server on a free port; stops it by its PID."""
     port = free_port()
-    process = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto_server did not start within 30 s") from None
-                time.sleep(0.2)
+    with serving_process([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+                         lambda: urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close(),
+                         RuntimeError("moto_server did not start within 30 s")):
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextlib.contextmanager
