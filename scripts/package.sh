@@ -29,7 +29,9 @@ fi
 
 # The lean environment is rebuilt from the registry only when the dependencies (or this script) changed.
 LEAN_WANTED="$(sha256sum pyproject.toml scripts/package.sh | sha256sum | cut -d' ' -f1)"
-if [ ! -x "$LEAN/bin/zappa" ] || [ "$(cat "$LEAN/.stamp" 2>/dev/null)" != "$LEAN_WANTED" ]; then
+# (also rebuilt when it was made from another folder: its scripts' #! lines name that folder's python)
+if ! head -1 "$LEAN/bin/zappa" 2>/dev/null | grep -qF "$PWD/$LEAN/bin/python" \
+    || [ "$(cat "$LEAN/.stamp" 2>/dev/null)" != "$LEAN_WANTED" ]; then
   rm -rf "$LEAN"
   python3 -m venv "$LEAN"
   "$LEAN/bin/python" -m pip install --quiet --upgrade pip
