@@ -4,6 +4,7 @@ Access patterns are written down in docs/data-model.md; keep the two in step.
 """
 from .accounts import AccountItems
 from .cases import CaseItems
+from .chats import ChatItems
 from .invitations import InvitationItems
 from .jobs import JobItems
 from .open_links import OpenLinkItems
@@ -14,7 +15,7 @@ from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
-            OpenLinkItems):
+            OpenLinkItems, ChatItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 
