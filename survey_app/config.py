@@ -25,6 +25,12 @@ DEFAULTS = {
     "WHATSAPP_TOKEN": "",
     "WHATSAPP_TOKEN_PARAMETER": "",
     "WHATSAPP_TEMPLATE": "survey_invitation",
+    "WHATSAPP_REMINDER_TEMPLATE": "survey_reminder",
+    "WHATSAPP_REPLY_TEMPLATE": "case_reply",  # the owner's reply outside the 24-hour window
+    "WHATSAPP_VERIFY_TOKEN": "",  # the webhook's GET handshake (Meta App Dashboard > WhatsApp > Configuration)
+    "WHATSAPP_VERIFY_TOKEN_PARAMETER": "",
+    "WHATSAPP_APP_SECRET": "",  # signs every webhook POST (X-Hub-Signature-256)
+    "WHATSAPP_APP_SECRET_PARAMETER": "",
     "OPEN_LINK_LIMIT_PER_HOUR": 300,  # open-link answers per survey and address (IPv6: /64): a shop behind CGNAT
     "OPEN_LINK_LIMIT_PER_BROWSER": 3,  # per survey and browser token, per hour
     "OPEN_LINK_MIN_SECONDS": 2,  # between drawing the open-link form and its post: bots post at once

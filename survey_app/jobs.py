@@ -21,7 +21,9 @@ def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> C
     sender = Sender(channels=build_channels(config), base_url=config["PUBLIC_URL"],
                     business_name=config["BUSINESS_NAME"], tz_name=config["TIMEZONE"],
                     concurrency=config["SEND_CONCURRENCY"],
-                    rates={"whatsapp": config["WHATSAPP_SEND_RATE"], "email": config["SES_SEND_RATE"]})
+                    rates={"whatsapp": config["WHATSAPP_SEND_RATE"], "email": config["SES_SEND_RATE"]},
+                    invitation_template=config["WHATSAPP_TEMPLATE"],
+                    reminder_template=config["WHATSAPP_REMINDER_TEMPLATE"])
     store = current_app.extensions["survey_store"]
     total: Counter = Counter()
     while budget.allows():
@@ -43,20 +45,15 @@ def run_send_alerts(budget: Budget | None = None) -> Counter:
 
 def build_alerter(config) -> Alerter:
     channels = build_channels(config)
-    whatsapp = None
-    if "whatsapp" in channels and config["ALERT_WHATSAPP_TO"]:
-        from .channels.whatsapp import WhatsAppCloud
-
-        whatsapp = WhatsAppCloud(api_base=config["WHATSAPP_API_BASE"], phone_number_id=config["WHATSAPP_PHONE_NUMBER_ID"],
-                                 access_token=config["WHATSAPP_TOKEN"], template=config["ALERT_WHATSAPP_TEMPLATE"])
     webhook = None
     if config["ALERT_WEBHOOK_URL"]:
         from .channels.webhook import Webhook
 
         webhook = Webhook(config["ALERT_WEBHOOK_URL"], config["ALERT_WEBHOOK_SECRET"])
     recipients = tuple(r.strip() for r in config["ALERT_EMAILS"].split(",") if r.strip())
-    return Alerter(email=channels.get("email"), recipients=recipients, whatsapp=whatsapp,
-                   whatsapp_to=config["ALERT_WHATSAPP_TO"], webhook=webhook, dashboard_url=config["PUBLIC_URL"],
+    return Alerter(email=channels.get("email"), recipients=recipients, whatsapp=channels.get("whatsapp"),
+                   whatsapp_to=config["ALERT_WHATSAPP_TO"], whatsapp_template=config["ALERT_WHATSAPP_TEMPLATE"],
+                   webhook=webhook, dashboard_url=config["PUBLIC_URL"],
                    language=config["OWNER_LANGUAGE"])
 
 

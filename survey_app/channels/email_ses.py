@@ -9,13 +9,28 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from ..messages import EmailContent
-from . import ChannelError, DeliveryUnknown
+from . import Channel, ChannelError, DeliveryUnknown, register
 
 
-class SesEmail:
+class SesEmail(Channel):
+    type = "email"
+
     def __init__(self, sender: str, region: str, configuration_set: str | None = None):
         self.sender, self.region, self.configuration_set = sender, region, configuration_set
         self._client = None
+
+    @classmethod
+    def configuration_schema(cls) -> dict:
+        return {"properties": {"SES_SENDER": {"type": "string", "title": "From address (a verified SES identity)"},
+                               "SES_REGION": {"type": "string", "title": "SES region, when not the app's"},
+                               "AWS_REGION": {"type": "string", "title": "The app's region"},
+                               "SES_CONFIGURATION_SET": {"type": "string", "title": "Configuration set (events)"}},
+                "required": ["SES_SENDER", "AWS_REGION"]}
+
+    @classmethod
+    def from_configuration(cls, configuration) -> "SesEmail":
+        return cls(configuration["SES_SENDER"], configuration.get("SES_REGION") or configuration["AWS_REGION"],
+                   configuration.get("SES_CONFIGURATION_SET") or None)
 
     @property
     def client(self):
@@ -52,3 +67,6 @@ class SesEmail:
         except BotoCoreError as error:
             raise ChannelError(f"SES unreachable: {error}") from error
         return result["MessageId"]
+
+
+register(SesEmail)

@@ -65,3 +65,4 @@ class ChatTemplate:
     language: str
     body_parameters: tuple[str, ...] = ()
     url_button_suffix: str = ""  # the dynamic part of a URL button, when the template has one
+    quick_reply_payloads: tuple[str, ...] = ()  # one per quick-reply button after the URL button (e.g. "STOP")

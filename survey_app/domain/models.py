@@ -116,6 +116,8 @@ class Invitation:
     failure: str = ""
     attempts: int = 0
     handing_over_at: str = ""  # set just before the provider is called; cleared with the outcome
+    delivery_status: str = ""  # the provider's latest report on the message: delivered, read, failed...
+    fallback_from: str = ""  # the channel whose message failed after it was sent; never tried again
 
     def is_expired(self, now: datetime) -> bool:
         return bool(self.expires_at) and self.expires_at <= now.isoformat()

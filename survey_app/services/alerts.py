@@ -18,6 +18,7 @@ from ..domain.models import FollowUp
 from ..messages import EmailContent
 from ..i18n import translate
 from ..store import Store
+from .chat_templates import TEMPLATES, case_alert_template
 from .common import utcnow
 
 MAX_ALERT_RUNS = 5
@@ -32,6 +33,7 @@ class Alerter:
     recipients: tuple[str, ...] = ()
     whatsapp: object | None = None
     whatsapp_to: str = ""
+    whatsapp_template: str = TEMPLATES["case_alert"].name
     webhook: object | None = None
     dashboard_url: str = ""
     language: str = "id"
@@ -144,9 +146,9 @@ def _group_targets(alerter: Alerter) -> list[tuple[str, Callable[[list[FollowUp]
 
     def whatsapp(cases):
         lowest = min((c.score for c in cases if c.score is not None), default="–")
-        return alerter.whatsapp.send(alerter.whatsapp_to, lang,
-                                     translate("alert_group_summary", lang, n=len(cases), low=lowest)[:60],
-                                     f"{cases[0].survey_id}/cases")
+        return alerter.whatsapp.send(case_alert_template(
+            alerter.whatsapp_template, alerter.whatsapp_to, lang,
+            translate("alert_group_summary", lang, n=len(cases), low=lowest), f"{cases[0].survey_id}/cases"))
 
     def webhook(cases):
         return alerter.webhook.send("cases.opened", {"cases": [_payload(c, _case_link(alerter, c)) for c in cases]})
@@ -173,8 +175,9 @@ def _targets(alerter: Alerter, case: FollowUp) -> list[tuple[str, Callable[[], o
                 to=recipient, subject=subject, html=f"<p>{escape(summary)}</p><p><a href=\"{link}\">{link}</a></p>",
                 text=f"{summary}\n\n{link}"))))
     if alerter.whatsapp and alerter.whatsapp_to:
-        targets.append(("whatsapp", partial(alerter.whatsapp.send, alerter.whatsapp_to, lang, summary[:60],
-                                            f"{case.survey_id}/cases/{case.response_id}")))
+        targets.append(("whatsapp", partial(alerter.whatsapp.send, case_alert_template(
+            alerter.whatsapp_template, alerter.whatsapp_to, lang, summary,
+            f"{case.survey_id}/cases/{case.response_id}"))))
     if alerter.webhook:
         targets.append(("webhook", partial(alerter.webhook.send, "case.opened", _payload(case, link))))
     return targets

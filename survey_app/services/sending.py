@@ -24,6 +24,7 @@ from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, 
 from ..errors import NotFound, StoreUnavailable
 from ..messages import email_content
 from ..store import Store
+from .chat_templates import TEMPLATES, invitation_template
 from .common import local_day, utcnow
 from .pacing import Pace
 
@@ -41,7 +42,7 @@ def backoff(attempts: int) -> timedelta:
 @dataclass(frozen=True)
 class Sender:
     """What a send run needs besides the store: channels, where links point, who the message is from, how many
-    sends may be in flight and each channel's messages-per-second ceiling."""
+    sends may be in flight, each channel's messages-per-second ceiling and the WhatsApp templates' names."""
 
     channels: dict
     base_url: str
@@ -50,6 +51,8 @@ class Sender:
     concurrency: int = 1
     rates: Mapping[str, float] = field(default_factory=dict)
     paces: dict = field(default_factory=dict, compare=False)
+    invitation_template: str = TEMPLATES["invitation"].name
+    reminder_template: str = TEMPLATES["reminder"].name
 
     def __post_init__(self):
         self.paces.update({channel: Pace(rate) for channel, rate in self.rates.items()})
@@ -139,7 +142,7 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     claimed = handing_over
     try:
         sender.pace(channel)
-        _deliver(sender, survey, invitation, channel, reminder=False)
+        message_id = _deliver(sender, survey, invitation, channel, reminder=False)
     except DeliveryUnknown as error:
         _record_unconfirmed(store, sender, claimed, f"{error}: it may or may not have arrived; send again only "
                                                     "if the customer did not get it", now)
@@ -150,6 +153,7 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     sent = replace(claimed, state=SENT, handing_over_at="", channel=channel, sent_at=now.isoformat(), failure="",
                    attempts=invitation.attempts + 1,
                    remind_at=(now + timedelta(days=reminder_days)).isoformat() if reminder_days else "")
+    _record_message(store, message_id, invitation, channel, "invitation", now)
     _record_sent(store, claimed, sent)
     try:
         day, counter = _count(invitation, SENT, now, sender, channel)
@@ -157,6 +161,17 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     except StoreUnavailable as error:  # a statistic, not the customer's message: never worth a second send
         log.warning("sent counter for %s not added: %s", invitation.token, error)
     return SENT
+
+
+def _record_message(store: Store, message_id: str, invitation: Invitation, channel: str, kind: str,
+                    now: datetime) -> None:
+    """Which invitation a provider message id belongs to, so its delivery reports (WhatsApp statuses, SES events)
+    find it; written at once, as the first report may follow within a second."""
+    try:
+        store.put_message_ref(message_id, {"kind": kind, "token": invitation.token, "survey_id": invitation.survey_id,
+                                           "channel": channel}, int(now.timestamp()))
+    except StoreUnavailable as error:  # the message is out; its reports will be ignored, never a second send
+        log.warning("message %s of %s not recorded: %s", message_id, invitation.token, error)
 
 
 def _record_sent(store: Store, claimed: Invitation, sent: Invitation) -> None:
@@ -195,24 +210,28 @@ def _contact_allowed(store: Store, survey: Survey, invitation: Invitation, now: 
 
 
 def _first_usable_channel(survey: Survey, invitation: Invitation, sender: Sender) -> str | None:
+    """In the survey's order, skipping a channel whose message already failed after it was sent (a fallback)."""
     for channel in survey.delivery.channels:
+        if channel == invitation.fallback_from:
+            continue
         needs = invitation.email if channel == EMAIL_CHANNEL else invitation.phone
         if needs and (channel == WA_LINK_CHANNEL or channel in sender.channels):
             return channel
     return None
 
 
-def _deliver(sender: Sender, survey: Survey, invitation: Invitation, channel: str, reminder: bool) -> None:
+def _deliver(sender: Sender, survey: Survey, invitation: Invitation, channel: str, reminder: bool) -> str:
+    """The message built as plain data for the channel, which renders and sends it; returns its provider id."""
     lang = invitation.language or survey.default_language
     if channel == EMAIL_CHANNEL:
-        sender.channels[EMAIL_CHANNEL].send(email_content(
-            invitation, survey, base_url=sender.base_url, business_name=sender.business_name, lang=lang,
-            reminder=reminder))
+        message = email_content(invitation, survey, base_url=sender.base_url, business_name=sender.business_name,
+                                lang=lang, reminder=reminder)
     elif channel == WHATSAPP_CHANNEL:
-        sender.channels[WHATSAPP_CHANNEL].send(invitation.phone, lang, invitation.customer_name or "Kak",
-                                               invitation.token)
+        message = invitation_template(sender.reminder_template if reminder else sender.invitation_template,
+                                      invitation.phone, lang, invitation.customer_name or "Kak", invitation.token)
     else:
         raise ChannelError(f"channel {channel!r} cannot send automatically")
+    return sender.channels[channel].send(message)
 
 
 def _record_failure(store: Store, sender: Sender, claimed: Invitation, channel: str, reason: str,
@@ -241,10 +260,11 @@ def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation
         return "reminder_skipped"
     try:
         sender.pace(invitation.channel)
-        _deliver(sender, survey, invitation, invitation.channel, reminder=True)
+        message_id = _deliver(sender, survey, invitation, invitation.channel, reminder=True)
     except ChannelError as error:
         store.transition(reminded, replace(reminded, failure=f"reminder: {error}"), from_states=(SENT, OPENED))
         return "reminder_failed"
+    _record_message(store, message_id, invitation, invitation.channel, "reminder", now)
     store.add_day_counters(survey.id, local_day(now, sender.tz_name), {f"inv#{invitation.channel}#reminded": 1},
                            once=f"r-{invitation.token}")
     return "reminded"

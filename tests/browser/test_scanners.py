@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from survey_app.channels.email_ses import SesEmail
 from survey_app.channels.whatsapp import WhatsAppCloud
+from survey_app.services.chat_templates import invitation_template
 from survey_app.services import Sender, create_invitation, create_owner, send_due
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, REGION
 from tests.factories import make_survey
@@ -120,8 +121,8 @@ def test_a_key_press_on_the_score_page_sends_the_chosen_score(browser, live_app)
 def test_the_whatsapp_button_link_opened_by_a_previewer_records_nothing_and_a_tapped_score_does(browser, live_app):
     survey = make_survey(live_app.store)
     invitation = create_invitation(live_app.store, survey, phone="+6281234567890", language="en")
-    body = WhatsAppCloud(api_base="https://graph.test", phone_number_id="1", access_token="t",
-                         template="survey").body(invitation.phone, "en", "Siti", invitation.token)
+    body = WhatsAppCloud(api_base="https://graph.test", phone_number_id="1", access_token="t").body(
+        invitation_template("survey", invitation.phone, "en", "Siti", invitation.token))
     (button,) = [c for c in body["template"]["components"] if c["type"] == "button"]
     link = f"{live_app.url}/s/{button['parameters'][0]['text']}"  # the approved template's URL: <base>/s/{{1}}
 

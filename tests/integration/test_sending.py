@@ -72,8 +72,7 @@ def ses():
 def sender(ses, whatsapp_api):
     _, url = whatsapp_api
     return Sender(channels={"email": SesEmail(f"Toko Nusantara <{SENDER}>", REGION),
-                            "whatsapp": WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="wa-token",
-                                                      template="survey_invitation")},
+                            "whatsapp": WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="wa-token")},
                   base_url=BASE, business_name="Toko Nusantara")
 
 

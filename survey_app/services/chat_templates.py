@@ -1,0 +1,46 @@
+"""The WhatsApp templates this app sends, as plain ChatTemplate values; docs/whatsapp-templates.md describes each
+one for registration in WhatsApp Manager, and a test keeps the two in agreement (names, parameters, buttons)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.conversation import ChatTemplate
+
+STOP_PAYLOAD = "STOP"  # the quick-reply button every customer-facing template carries
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What WhatsApp Manager must hold under `name`: how many body parameters, whether a URL button takes a
+    dynamic suffix, which quick-reply payloads follow it."""
+
+    name: str
+    body_parameters: tuple[str, ...]  # what each {{n}} is, in order
+    url_suffix: str = ""  # what the URL button's {{1}} is; empty: no URL button
+    quick_replies: tuple[str, ...] = ()
+
+
+TEMPLATES = {
+    "invitation": TemplateSpec("survey_invitation", ("customer name",), "invitation token", (STOP_PAYLOAD,)),
+    "reminder": TemplateSpec("survey_reminder", ("customer name",), "invitation token", (STOP_PAYLOAD,)),
+    "case_alert": TemplateSpec("case_alert", ("case summary, at most 60 characters",),
+                               "<survey id>/cases/<response id>"),
+    "case_reply": TemplateSpec("case_reply", ("customer name", "business name"), "", (STOP_PAYLOAD,)),
+}
+
+
+def invitation_template(name: str, phone: str, language: str, customer_name: str, token: str) -> ChatTemplate:
+    """The invitation or the reminder (same parameters, registered under their own names)."""
+    return ChatTemplate(to=phone, name=name, language=language, body_parameters=(customer_name,),
+                        url_button_suffix=token, quick_reply_payloads=(STOP_PAYLOAD,))
+
+
+def case_alert_template(name: str, to: str, language: str, summary: str, case_path: str) -> ChatTemplate:
+    return ChatTemplate(to=to, name=name, language=language, body_parameters=(summary[:60],),
+                        url_button_suffix=case_path)
+
+
+def case_reply_template(name: str, phone: str, language: str, customer_name: str, business: str) -> ChatTemplate:
+    """Outside the 24-hour window the owner cannot write freely: this asks the customer to reply, which opens it."""
+    return ChatTemplate(to=phone, name=name, language=language, body_parameters=(customer_name, business),
+                        quick_reply_payloads=(STOP_PAYLOAD,))
