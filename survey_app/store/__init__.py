@@ -7,6 +7,7 @@ from .cases import CaseItems
 from .chats import ChatItems
 from .invitations import InvitationItems
 from .jobs import JobItems
+from .messages import MessageItems
 from .open_links import OpenLinkItems
 from .privacy import PrivacyItems
 from .responses import ResponseItems, segment_sk
@@ -15,7 +16,7 @@ from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
-            OpenLinkItems, ChatItems):
+            OpenLinkItems, ChatItems, MessageItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 
