@@ -35,7 +35,7 @@ _SCORE = re.compile(r"^(?:nilai|nilainya|skor|score)?\s*:?\s*(\d{1,2}|[a-z]+)(?:
 
 
 def parse_number(text: str, low: int, high: int) -> int | None:
-    """A reply that is only a number on the scale: '9', ' 9 ', '9/10', '10 dari 10', 'sembilan', '9️⃣'; else None."""
+    """A reply that is only a number on the scale ('9', '9/10', '10 dari 10', 'sembilan', '9️⃣'), else None."""
     cleaned = "".join(KEYCAPS.get(ch, ch) for ch in text).strip().lower()
     match = _SCORE.match(cleaned)
     if not match:
@@ -60,14 +60,16 @@ def is_chat_submission(submission: str) -> bool:
 
 @dataclass(frozen=True)
 class ChatState:
-    """Where one invitation's chat stands: the question waiting for a reply (DONE when none), when it was asked,
-    and whether its one re-ask was used."""
+    """Where one invitation's chat stands: the question waiting for a reply (DONE when none), when it was asked
+    (the provider's time of the customer message it followed: later replies carry the same clock), and whether
+    its one re-ask was used."""
 
     token: str
     step: str = DONE
     asked_at: str = ""
     misses: int = 0
     outcome: str = ""  # why it ended: finished, answered_elsewhere, stopped, window_closed
+    last_message: str = ""  # the provider id of the reply that moved it here: its redelivery is recognised
 
 
 def askable(question: Question) -> bool:

@@ -143,24 +143,42 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:
         return response
-    before = _response_write(survey, response)
-    after = _response_write(survey, replace(response, answers=response.answers | added))
-    counters = {k: after.counters.get(k, 0) - before.counters.get(k, 0) for k in after.counters.keys() | before.counters
-                if after.counters.get(k, 0) != before.counters.get(k, 0)}  # a sentiment or theme may be taken back
-    case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)
-    existing = store.case_or_none(survey.id, response.response_id)
-    if existing is not None and case is not None:
-        case = replace(existing, comment=case.comment)
+    change = amendment(store, survey, response, added, case_due_hours)
     try:
-        store.amend_response(response, added, counters, after.texts, after.score,
-                             amended_at=(now or utcnow()).isoformat(), labels=after.labels, case=case,
-                             case_exists=existing is not None)
+        store.amend_response(response, added, change.counters, change.write.texts, change.write.score,
+                             amended_at=(now or utcnow()).isoformat(), labels=change.write.labels, case=change.case,
+                             case_exists=change.case_exists)
     except AlreadyAnswered:
         stored = store.get_response(survey.id, response_id)
         if not (stored.amended_at and _already_holds(stored, added)):
             raise
         return stored
     return response
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """What adding answers to a stored response writes besides them: counter deltas, texts, score, labels, case."""
+
+    counters: dict[str, int]
+    write: ResponseWrite
+    case: FollowUp | None
+    case_exists: bool
+
+
+def amendment(store: Store, survey: Survey, response: Response, added: dict[str, object],
+              case_due_hours: int) -> Amendment:
+    """Answers added after the score (web "tell us more", chat follow-ups) move counters by their difference (a
+    sentiment or theme may be taken back) and may open a case or add their text to the one a low score opened."""
+    before = _response_write(survey, response)
+    after = _response_write(survey, replace(response, answers=response.answers | added))
+    counters = {k: after.counters.get(k, 0) - before.counters.get(k, 0) for k in after.counters.keys() | before.counters
+                if after.counters.get(k, 0) != before.counters.get(k, 0)}
+    case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)
+    existing = store.case_or_none(survey.id, response.response_id)
+    if existing is not None and case is not None:
+        case = replace(existing, comment=case.comment)
+    return Amendment(counters, after, case, existing is not None)
 
 
 def _already_holds(response: Response, extra: dict[str, object]) -> bool:

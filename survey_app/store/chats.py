@@ -20,8 +20,8 @@ def _state_key(token: str) -> dict:
     return to_item({"pk": f"INV#{token}", "sk": "CHAT"})
 
 
-def _state(item: dict) -> ChatState:
-    return ChatState(**{k: v for k, v in item.items() if k in ChatState.__dataclass_fields__})
+def _state(token: str, item: dict) -> ChatState:
+    return ChatState(token, **{k: v for k, v in item.items() if k in ChatState.__dataclass_fields__ and k != "token"})
 
 
 def _move(before: ChatState, after: ChatState) -> dict:
@@ -55,7 +55,7 @@ class ChatItems(Table):
 
     def chat_state(self, token: str) -> ChatState | None:
         item = self._call("get_item", Key=_state_key(token), ConsistentRead=True).get("Item")
-        return _state(from_item(item)) if item else None
+        return _state(token, from_item(item)) if item else None
 
     def start_chat(self, state: ChatState, expires_epoch: int) -> bool:
         """The chat's first state; False when it was started already (a retried or second reply)."""

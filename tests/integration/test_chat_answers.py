@@ -131,3 +131,103 @@ def test_a_score_for_an_expired_invitation_is_not_recorded(store):
     remember_chat_invitation(store, invitation, "survey_invitation_number", NOW - timedelta(days=40))
     assert handle_reply(store, inbound("9"), Outbox(), NOW) is False
     assert not store.response_exists(survey.id, invitation.token)
+
+
+def _state(store, invitation):
+    return store.chat_state(invitation.token)
+
+
+def _reply_to_list(row_id: str, title: str, wamid: str, at: datetime) -> InboundMessage:
+    """An interactive list_reply as A's webhook parses it (Meta: messages[].interactive.list_reply {id, title})."""
+    return inbound(title, wamid, at, kind="list_reply", reply_id=row_id)
+
+
+def test_the_follow_ups_come_one_by_one_and_each_answer_joins_the_same_response(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    handle_reply(store, inbound("9", "wamid.1", NOW), outbox, NOW)
+    assert outbox.sent == [ChatText(PHONE, "Apa alasan utama Anda memberikan nilai tersebut?")]
+    assert handle_reply(store, inbound("Pengiriman cepat", "wamid.2", NOW + timedelta(minutes=1)), outbox, NOW) is True
+    product = outbox.sent[-1]
+    assert product.body == "Seberapa puas Anda dengan produknya?" and product.button == "Pilih"
+    assert product.choices == (("csat_product:1", "1 - Sangat tidak puas"), ("csat_product:2", "2"),
+                               ("csat_product:3", "3"), ("csat_product:4", "4"), ("csat_product:5", "5 - Sangat puas"))
+    assert handle_reply(store, _reply_to_list("csat_product:4", "4", "wamid.3", NOW + timedelta(minutes=2)),
+                        outbox, NOW) is True
+    assert outbox.sent[-1].body == "Seberapa puas Anda dengan pengirimannya?"
+    assert handle_reply(store, inbound("lima", "wamid.4", NOW + timedelta(minutes=3)), outbox, NOW) is True
+    assert outbox.sent[-1] == ChatText(PHONE, "Terima kasih atas jawaban Anda!") and len(outbox.sent) == 4
+    response = store.get_response(survey.id, invitation.token)
+    assert response.answers == {"nps": 9, "reason": "Pengiriman cepat", "csat_product": 4, "csat_delivery": 5}
+    day = _day(store, survey)
+    assert (day["n"], day["q#csat_product#n"], day["q#csat_product#v4"], day["q#csat_delivery#top2"]) == (1, 1, 1, 1)
+    assert [c.text for c in store.comments_between(survey.id, "2000", "9999", 5)] == ["Pengiriman cepat"]
+    assert _state(store, invitation).outcome == "finished"
+
+
+def test_a_reason_after_a_low_score_is_added_to_its_case(store, chat):
+    survey, invitation = chat
+    handle_reply(store, inbound("2", "wamid.1", NOW), Outbox(), NOW)
+    handle_reply(store, inbound("Barangnya rusak", "wamid.2", NOW + timedelta(minutes=1)), Outbox(), NOW)
+    assert store.case_or_none(survey.id, invitation.token).comment == "Barangnya rusak"
+
+
+def test_a_follow_up_answer_delivered_twice_is_added_once_and_the_next_question_sent_once(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    handle_reply(store, inbound("9", "wamid.1", NOW), outbox, NOW)
+    reason = inbound("Murah", "wamid.2", NOW + timedelta(minutes=1))
+    assert handle_reply(store, reason, outbox, NOW) is True
+    assert handle_reply(store, reason, outbox, NOW) is True
+    assert len(outbox.sent) == 2
+    assert store.get_response(survey.id, invitation.token).answers["reason"] == "Murah"
+
+
+def test_text_where_a_rating_was_asked_is_asked_again_once_then_the_chat_stops(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    handle_reply(store, inbound("9", "wamid.1", NOW), outbox, NOW)
+    handle_reply(store, inbound("Murah", "wamid.2", NOW + timedelta(minutes=1)), outbox, NOW)
+    assert handle_reply(store, inbound("lumayan", "wamid.3", NOW + timedelta(minutes=2)), outbox, NOW) is False
+    reask = outbox.sent[-1]
+    assert reask.body.startswith("Mohon pilih salah satu dari daftar") and len(reask.choices) == 5
+    assert handle_reply(store, inbound("bagus deh", "wamid.4", NOW + timedelta(minutes=3)), outbox, NOW) is False
+    assert handle_reply(store, inbound("oke", "wamid.5", NOW + timedelta(minutes=4)), outbox, NOW) is False
+    assert len(outbox.sent) == 3  # score -> reason question, reason -> rating, one re-ask; nothing after
+    assert _state(store, invitation).outcome == "stopped"
+    assert "csat_product" not in store.get_response(survey.id, invitation.token).answers
+
+
+def test_an_answer_after_the_re_ask_is_taken(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    handle_reply(store, inbound("9", "wamid.1", NOW), outbox, NOW)
+    handle_reply(store, inbound("Murah", "wamid.2", NOW + timedelta(minutes=1)), outbox, NOW)
+    handle_reply(store, inbound("lumayan", "wamid.3", NOW + timedelta(minutes=2)), outbox, NOW)
+    assert handle_reply(store, inbound("3", "wamid.4", NOW + timedelta(minutes=3)), outbox, NOW) is True
+    assert store.get_response(survey.id, invitation.token).answers["csat_product"] == 3
+
+
+def test_no_follow_up_is_sent_once_the_window_has_closed(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    late = NOW + timedelta(hours=25)  # Meta retried the delivery for a day
+    assert handle_reply(store, inbound("9", "wamid.1", NOW), outbox, late) is True
+    assert store.get_response(survey.id, invitation.token).answers == {"nps": 9}
+    assert outbox.sent == [] and _state(store, invitation).outcome == "window_closed"
+
+
+def test_a_reply_long_after_the_question_is_not_taken_as_its_answer(store, chat):
+    survey, invitation = chat
+    handle_reply(store, inbound("9", "wamid.1", NOW), Outbox(), NOW)
+    two_days = NOW + timedelta(days=2)
+    assert handle_reply(store, inbound("Kapan promo lagi?", "wamid.2", two_days), Outbox(), two_days) is False
+    assert "reason" not in store.get_response(survey.id, invitation.token).answers
+
+
+def test_a_message_written_before_the_question_is_not_its_answer(store, chat):
+    """Meta may deliver out of order: 'and fast' sent with the score must not become the reason."""
+    survey, invitation = chat
+    handle_reply(store, inbound("9", "wamid.2", NOW), Outbox(), NOW)
+    assert handle_reply(store, inbound("mantap", "wamid.1", NOW - timedelta(seconds=3)), Outbox(), NOW) is False
+    assert "reason" not in store.get_response(survey.id, invitation.token).answers
