@@ -75,11 +75,13 @@ def register_blueprints(app: Flask) -> None:
     from .web.api import bp as api_bp
     from .web.auth import bp as auth_bp
     from .web.dashboard import bp as dashboard_bp
+    from .web.email_events import bp as email_events_bp
 
     app.register_blueprint(answer_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(email_events_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -20,6 +20,8 @@ DEFAULTS = {
     "SES_SENDER": "",
     "SES_REGION": "",
     "SES_CONFIGURATION_SET": "",
+    "SES_EVENTS_TOPIC_ARN": "",  # the SNS topic of the configuration set's bounces and complaints
+    "SNS_MAX_BYTES": 512 * 1024,  # one SNS post: a 256 KB message, JSON-escaped in its envelope
     "WHATSAPP_API_BASE": "https://graph.facebook.com/v21.0",
     "WHATSAPP_PHONE_NUMBER_ID": "",
     "WHATSAPP_TOKEN": "",

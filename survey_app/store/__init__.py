@@ -11,12 +11,13 @@ from .messages import MessageItems
 from .open_links import OpenLinkItems
 from .privacy import PrivacyItems
 from .responses import ResponseItems, segment_sk
+from .suppressions import SuppressionItems
 from .surveys import SurveyItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
-            OpenLinkItems, ChatItems, MessageItems):
+            OpenLinkItems, SuppressionItems, ChatItems, MessageItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -135,7 +135,8 @@ class InvitationItems(Table):
         if self._conditional(
             "update_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
             UpdateExpression="SET last_invited_at = :now, last_invitation = :token",
-            ConditionExpression="attribute_not_exists(opted_out_at) AND (attribute_not_exists(last_invited_at) "
+            ConditionExpression="attribute_not_exists(opted_out_at) AND attribute_not_exists(undeliverable_at) "
+                                "AND (attribute_not_exists(last_invited_at) "
                                 "OR last_invited_at < :window OR last_invitation = :token)",
             ExpressionAttributeValues=to_item({":now": now, ":window": window_start, ":token": token}),
         ):
@@ -148,7 +149,8 @@ class InvitationItems(Table):
                    ExpressionAttributeValues=to_item({":now": now}))
 
     def is_opted_out(self, contact: str) -> bool:
+        """Opted out, or undeliverable (a permanent bounce, store/suppressions.py): no more messages either way."""
         item = self._call("get_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
                           ConsistentRead=True).get("Item")
-        return bool(item and "opted_out_at" in from_item(item))
+        return bool(item and {"opted_out_at", "undeliverable_at"} & set(from_item(item)))
 
