@@ -19,9 +19,6 @@ SERVICE_WINDOW = timedelta(hours=24)
 # 20 characters.
 MAX_LIST_ROWS, MAX_ROW_TITLE, MAX_ROW_ID, MAX_BUTTONS, MAX_BUTTON_TITLE = 10, 24, 200, 3, 20
 DONE = "done"  # a chat's step once nothing more will be asked
-# Invitation templates whose body asks for a reply with a number (docs/whatsapp-templates.md): only a reply to
-# one of these is read as a score.
-NUMBER_REPLY_TEMPLATES = frozenset({"survey_invitation_number"})
 
 NUMBER_WORDS = {
     "nol": 0, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8,

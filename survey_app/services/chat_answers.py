@@ -14,18 +14,21 @@ from datetime import datetime
 from typing import Callable
 
 from ..channels import ChannelError
-from ..domain.chat_survey import (DONE, MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_ROW_TITLE, NUMBER_REPLY_TEMPLATES,
-                                  ChatState, choice_id, choice_values, is_chat_submission, next_question,
-                                  parse_number, read_answer, short_title, submission_id, within_window)
+from ..domain.chat_survey import (DONE, MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_ROW_TITLE, ChatState, choice_id,
+                                  choice_values, is_chat_submission, next_question, parse_number, read_answer,
+                                  short_title, submission_id, within_window)
 from ..domain.conversation import ChatChoices, ChatText, InboundMessage
 from ..domain.models import TEXT_TYPES, Invitation, Question, Survey
-from ..errors import AlreadyAnswered
+from ..errors import AlreadyAnswered, StoreUnavailable
 from ..i18n import translate
 from ..store import Store
+from .chat_templates import TEMPLATES
 from .responses import amendment, submit_response
 
 log = logging.getLogger(__name__)
 Send = Callable[[object], str]
+# Only a reply to an invitation whose template asked for a number is read as a score (docs/whatsapp-templates.md).
+NUMBER_REPLY_TEMPLATES = frozenset({TEMPLATES["invitation_number"].name})
 
 
 def handle_reply(store: Store, message: InboundMessage, send: Send, now: datetime, *,
@@ -188,4 +191,8 @@ def _send(send: Send, message) -> None:
 def remember_chat_invitation(store: Store, invitation: Invitation, template: str, sent_at: datetime) -> None:
     """Called by the sender once a WhatsApp invitation is out: this phone's replies now answer it (when its
     template asked for a number; a link-only invitation still takes the place of an older one)."""
-    store.point_chat(invitation.phone, invitation.token, template, sent_at.isoformat(), _expires_epoch(invitation))
+    try:
+        store.point_chat(invitation.phone, invitation.token, template, sent_at.isoformat(),
+                         _expires_epoch(invitation))
+    except StoreUnavailable as error:  # the message is out; a typed score then goes to the owner, the link works
+        log.warning("chat replies of %s will not be read as answers: %s", invitation.token, error)

@@ -22,6 +22,9 @@ class TemplateSpec:
 
 TEMPLATES = {
     "invitation": TemplateSpec("survey_invitation", ("customer name",), "invitation token", (STOP_PAYLOAD,)),
+    # the same with "reply with a number from 0 to 10" in its body: replies are read as scores (chat_answers.py)
+    "invitation_number": TemplateSpec("survey_invitation_number", ("customer name",), "invitation token",
+                                      (STOP_PAYLOAD,)),
     "reminder": TemplateSpec("survey_reminder", ("customer name",), "invitation token", (STOP_PAYLOAD,)),
     "case_alert": TemplateSpec("case_alert", ("case summary, at most 60 characters",),
                                "<survey id>/cases/<response id>"),

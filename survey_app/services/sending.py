@@ -24,6 +24,7 @@ from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, 
 from ..errors import NotFound, StoreUnavailable
 from ..messages import email_content
 from ..store import Store
+from .chat_answers import remember_chat_invitation
 from .chat_templates import TEMPLATES, invitation_template
 from .common import local_day, utcnow
 from .pacing import Pace
@@ -154,6 +155,8 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
                    attempts=invitation.attempts + 1,
                    remind_at=(now + timedelta(days=reminder_days)).isoformat() if reminder_days else "")
     _record_message(store, message_id, invitation, channel, "invitation", now)
+    if channel == WHATSAPP_CHANNEL:
+        remember_chat_invitation(store, sent, sender.invitation_template, now)
     _record_sent(store, claimed, sent)
     try:
         day, counter = _count(invitation, SENT, now, sender, channel)

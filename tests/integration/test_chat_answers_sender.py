@@ -1,0 +1,65 @@
+"""The whole WhatsApp path without the webhook: the real sender sends the number-reply invitation to a fake Graph
+API, the customer's typed score and follow-up answers come back, and the questions go out through the same
+WhatsApp channel, rendered as Meta's interactive messages."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from survey_app.channels.whatsapp import WhatsAppCloud
+from survey_app.domain.conversation import InboundMessage
+from survey_app.services import Sender, create_invitation, send_due
+from survey_app.services.chat_answers import handle_reply
+from tests.factories import make_survey
+from tests.integration.test_sending import whatsapp_api  # noqa: F401 (a fixture)
+
+PHONE = "+6281234567890"
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def whatsapp(whatsapp_api):  # noqa: F811 (the imported fixture)
+    fake, url = whatsapp_api
+    return fake, WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="wa-token")
+
+
+def _sent_invitation(app, store, channel, template):
+    survey = make_survey(store, default_language="id")
+    invitation = create_invitation(store, survey, customer_name="Budi", phone=PHONE, language="id",
+                                   now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1))
+    sender = Sender(channels={"whatsapp": channel}, base_url="https://survey.toko.test", business_name="Toko",
+                    invitation_template=template)
+    with app.app_context():
+        assert send_due(store, sender, now=NOW) == {"sent": 1}
+    return survey, invitation
+
+
+def _reply(text, wamid, minutes, **fields):
+    return InboundMessage(wamid, PHONE, (NOW + timedelta(minutes=minutes)).isoformat(), fields.pop("kind", "text"),
+                          text, **fields)
+
+
+def test_a_number_reply_to_the_sent_template_is_answered_in_the_chat_through_the_channel(app, store, whatsapp):
+    fake, channel = whatsapp
+    survey, invitation = _sent_invitation(app, store, channel, "survey_invitation_number")
+    assert fake.requests[0]["body"]["template"]["name"] == "survey_invitation_number"
+    assert handle_reply(store, _reply("8", "wamid.in1", 1), channel.send, NOW + timedelta(minutes=1)) is True
+    question = fake.requests[-1]["body"]
+    assert question["type"] == "text" and question["to"] == PHONE.lstrip("+")
+    assert handle_reply(store, _reply("Cepat", "wamid.in2", 2), channel.send, NOW + timedelta(minutes=2)) is True
+    rating = fake.requests[-1]["body"]["interactive"]
+    assert rating["type"] == "list" and len(rating["action"]["sections"][0]["rows"]) == 5
+    row = rating["action"]["sections"][0]["rows"][4]
+    assert handle_reply(store, _reply(row["title"], "wamid.in3", 3, kind="list_reply", reply_id=row["id"]),
+                        channel.send, NOW + timedelta(minutes=3)) is True
+    answers = store.get_response(survey.id, invitation.token).answers
+    assert answers == {"nps": 8, "reason": "Cepat", "csat_product": 5}
+    assert store.get_response(survey.id, invitation.token).channel == "whatsapp"
+
+
+def test_a_number_reply_to_a_link_only_template_is_not_taken_as_a_score(app, store, whatsapp):
+    fake, channel = whatsapp
+    survey, invitation = _sent_invitation(app, store, channel, "survey_invitation")
+    assert handle_reply(store, _reply("8", "wamid.in1", 1), channel.send, NOW) is False
+    assert not store.response_exists(survey.id, invitation.token) and len(fake.requests) == 1
