@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .services.owner_jobs import InlineQueue, JobSettings, OwnerJobs
+from .services.privacy import audit_key
 
 
 def owner_jobs(in_process: bool = False) -> OwnerJobs:
@@ -20,6 +21,7 @@ def owner_jobs(in_process: bool = False) -> OwnerJobs:
             if config["EXPORTS_BUCKET"] else None
         shared["queue"] = JobQueue(config["JOBS_QUEUE_URL"], config["AWS_REGION"]) if config["JOBS_QUEUE_URL"] else None
     settings = JobSettings(tz_name=config["TIMEZONE"], part_bytes=config["EXPORT_PART_BYTES"],
-                           run_seconds=config["JOB_DEFAULT_SECONDS"], margin_seconds=config["JOB_MARGIN_SECONDS"])
+                           run_seconds=config["JOB_DEFAULT_SECONDS"], margin_seconds=config["JOB_MARGIN_SECONDS"],
+                           audit_key=audit_key(config["SECRET_KEY"]))
     return OwnerJobs(current_app.extensions["survey_store"], shared["objects"], InlineQueue() if in_process or not shared["queue"] else shared["queue"],
                      settings)

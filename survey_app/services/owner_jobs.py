@@ -7,9 +7,8 @@ message; a run killed at any moment leaves the job where its last saved cursor s
 """
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Callable, Protocol
@@ -23,7 +22,7 @@ from .common import new_token, utcnow
 from .dashboard import Filters
 from .exports import CONTENT_TYPES, belongs, export_properties, lines
 from .invitations import import_purchases, iter_csv_rows
-from .privacy import Erasure, erase_matching, erasure_contacts, finish_erasure
+from .privacy import Erasure, audit_erasure, erase_holdings, erasure_contacts, forget_contacts
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 100  # refused import rows listed on the job page; the count covers every one
@@ -55,6 +54,7 @@ class JobSettings:
     ttl_days: int = 7  # job items expire (TTL) after this; the bucket's lifecycle expires exports after 7 days
     run_seconds: float = 240  # an in-process run's budget (no Lambda context)
     margin_seconds: float = 30
+    audit_key: bytes = b""  # keys the erasure audit's contact hashes (services/privacy.audit_key)
 
 
 @dataclass
@@ -88,8 +88,9 @@ class OwnerJobs:
 
     def start_erasure(self, requested_by: str, email: str = "", phone: str = "") -> Job:
         """:raises ContactError: an unusable e-mail or phone; ValueError: neither given."""
-        contacts = erasure_contacts(email, phone)
-        return self._start(new_token(), ERASE, NO_SURVEY, {"contacts": contacts}, requested_by)
+        contacts, job_id, at = erasure_contacts(email, phone), new_token(), self.clock().isoformat()
+        audit_erasure(self.store, self.settings.audit_key, contacts, requested_by, at, job_id)  # before anything
+        return self._start(job_id, ERASE, NO_SURVEY, {"contacts": contacts, "audit_at": at}, requested_by)
 
     def start_import(self, survey: Survey, csv_bytes: bytes, requested_by: str) -> Job:
         """The file waits in the bucket (never in the job item); the job deletes it when done."""
@@ -233,31 +234,25 @@ class _Run:
         return self.end({"key": key, "rows": self.progress["rows"], "bytes": self.progress["bytes"],
                          "parts": len(self.progress["parts"])})
 
-    # ---- erasure: every survey's invitations a page at a time; the cursor names the survey and the page ------
+    # ---- erasure: the contact index a page at a time; erased entries are dropped, so the next page is the first ----
     def erase(self) -> str:
-        contacts = set(self.job.params["contacts"])
-        at = self.job.created_at
-        position = json.loads(self.job.cursor) if self.job.cursor else {"survey": "", "page": ""}
-        erased = Erasure(**{k: self.progress.get(k, 0) for k in ("invitations", "responses", "cases")})
-        surveys = sorted((s for s in self.store.list_surveys() if s.id >= position["survey"]), key=lambda s: s.id)
-        for index, survey in enumerate(surveys):
-            page = position["page"] if survey.id == position["survey"] else ""
+        contacts, at, key = self.job.params["contacts"], self.job.params["audit_at"], self.jobs.settings.audit_key
+        erased = Erasure(**self.progress)
+        surveys: dict = {}
+        for contact in contacts:
             while True:
-                cursor = json.dumps({"survey": survey.id, "page": page})
                 if not self.budget.allows():
-                    return self.requeue(cursor)
-                invitations, page = self.store.invitation_page(survey.id, page, self.jobs.settings.page_size)
-                erased += erase_matching(self.store, survey, invitations, contacts, at)
-                self.progress = {"invitations": erased.invitations, "responses": erased.responses,
-                                 "cases": erased.cases}
-                if not page:
+                    return self.requeue("")
+                entries = self.store.holdings(contact, self.jobs.settings.page_size)
+                if not entries:
                     break
-                if not self.save(json.dumps({"survey": survey.id, "page": page})):
+                erased += erase_holdings(self.store, contact, entries, at, surveys)
+                self.progress = asdict(erased)
+                if not self.save(""):
                     return "skipped"
-            following = surveys[index + 1].id if index + 1 < len(surveys) else "\uffff"
-            if not self.save(json.dumps({"survey": following, "page": ""})):
-                return "skipped"
-        finish_erasure(self.store, sorted(contacts), self.job.requested_by, at, erased, self.job.id)
+        forget_contacts(self.store, contacts)
+        audit_erasure(self.store, key, contacts, self.job.requested_by, at, self.job.id, erased)
+        self.progress = asdict(erased)
         return self.end(self.progress)
 
     # ---- import: rows of the uploaded file, a batch at a time; the cursor is the number of rows done ----------

@@ -1,27 +1,36 @@
-"""Erasure on request: a customer's personal data leaves invitations, responses, comments and cases;
-anonymous scores and the aggregates stay; an audit record says who erased what and when.
+"""Erasure on request: a customer's personal data leaves invitations, order references, responses, comments, cases
+(with their notes and chat threads) and webhook deliveries; anonymous scores and the aggregates stay. Everything is found through the
+contact index (store/contacts.py), which outlives the invitations TTL deletes. An audit record is written before the
+first item is touched ("started") and again at the end ("done", with counts); it holds keyed hashes of the contacts.
 
-It runs as an owner job (owner_jobs.py), a page of invitations at a time, so no run depends on finishing all."""
+It runs as an owner job (owner_jobs.py), a page of index entries at a time, so no run depends on finishing all."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import hmac
+from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from ..domain.contacts import normalise_email, normalise_phone
-from ..domain.models import TEXT_TYPES, Invitation, Survey
+from ..domain.models import TEXT_TYPES
+from ..errors import NotFound
 from ..store import Store
+
+ACTION = "erase-customer"
 
 
 @dataclass(frozen=True)
 class Erasure:
+    """Items that still held the customer's data when the erasure reached them."""
+
     invitations: int = 0
     responses: int = 0
     cases: int = 0
+    deliveries: int = 0
+    messages: int = 0
 
     def __add__(self, other: "Erasure") -> "Erasure":
-        return Erasure(self.invitations + other.invitations, self.responses + other.responses,
-                       self.cases + other.cases)
+        return Erasure(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values())))
 
 
 def erasure_contacts(email: str = "", phone: str = "") -> list[str]:
@@ -32,26 +41,54 @@ def erasure_contacts(email: str = "", phone: str = "") -> list[str]:
     return contacts
 
 
-def erase_matching(store: Store, survey: Survey, invitations: Iterable[Invitation], contacts: set[str],
-                   at: str) -> Erasure:
-    """Erases what belongs to the invitations sent to one of `contacts`. Idempotent: an erased invitation has no
-    contact left, so a page read again after a crash matches nothing twice."""
-    text_questions = [q.id for q in survey.questions if q.type in TEXT_TYPES]
+def audit_key(secret_key: str) -> bytes:
+    """A key of its own for audit hashes, derived from the app's secret (SSM in production): a bare SHA-256 of a
+    phone number is reversed by hashing every phone number, a keyed hash is not without the key."""
+    return hmac.new(secret_key.encode(), b"erasure-audit", hashlib.sha256).digest()
+
+
+def contact_hash(key: bytes, contact: str) -> str:
+    return hmac.new(key, contact.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_erasure(store: Store, key: bytes, contacts: Iterable[str], actor: str, at: str, job_id: str,
+                  erased: Erasure | None = None) -> None:
+    """'started' (no counts) before anything is erased, 'done' with the counts after: the same audit item."""
+    record = {"action": ACTION, "actor": actor, "at": at, "job": job_id, "state": "started" if erased is None else "done",
+              "contact_hmac": sorted(contact_hash(key, c) for c in contacts)}
+    store.put_audit(at, record | ({} if erased is None else asdict(erased)))
+
+
+def erase_holdings(store: Store, contact: str, entries: list[dict], at: str, text_questions: dict) -> Erasure:
+    """Erases the items of each index entry (an invitation's token keys its response, comment, case, case thread
+    and webhook deliveries), then drops the entries of every contact of that invitation. Idempotent: an entry read again after a crash finds nothing left to count.
+    `text_questions` caches each survey's free-text question ids (None: survey gone, every answer goes)."""
     total = Erasure()
-    for invitation in invitations:
-        if not ({invitation.email, invitation.phone} & contacts):
-            continue
-        store.erase_invitation(invitation, at)
-        responses = store.erase_response(survey.id, invitation.token, text_questions, at)
-        cases = store.erase_case(survey.id, invitation.token, at)
-        total += Erasure(1, int(responses), int(cases))
+    for entry in entries:
+        survey_id, token = entry["survey_id"], entry["token"]
+        if survey_id not in text_questions:
+            text_questions[survey_id] = _text_questions(store, survey_id)
+        total += Erasure(
+            invitations=int(store.erase_invitation(survey_id, token, entry.get("order_ref", ""), at)),
+            responses=int(store.erase_response(survey_id, token, text_questions[survey_id], at)),
+            cases=int(store.erase_case(survey_id, token, at)),
+            deliveries=store.erase_deliveries(survey_id, token, at),
+            messages=store.erase_thread(survey_id, token))
+        for sibling in entry.get("contacts") or [contact]:  # the invitation's other contact left with it
+            store.drop_holding(sibling, entry)
+            store.forget_contact(sibling)
     return total
 
 
-def finish_erasure(store: Store, contacts: list[str], actor: str, at: str, erased: Erasure, job_id: str) -> None:
-    """Contact items go (unless they hold an opt-out); the audit keeps hashes of the contacts, never the contacts."""
+def _text_questions(store: Store, survey_id: str) -> list[str] | None:
+    try:
+        survey = store.get_survey(survey_id)
+    except NotFound:
+        return None
+    return [q.id for q in survey.questions if q.type in TEXT_TYPES]
+
+
+def forget_contacts(store: Store, contacts: Iterable[str]) -> None:
+    """Contact items go (unless they hold an opt-out, kept so it is honoured forever)."""
     for contact in contacts:
         store.forget_contact(contact)
-    store.put_audit(at, {"action": "erase-customer", "actor": actor, "at": at, "job": job_id,
-                         "contact_sha256": sorted(hashlib.sha256(c.encode()).hexdigest() for c in contacts),
-                         "invitations": erased.invitations, "responses": erased.responses, "cases": erased.cases})

@@ -4,6 +4,7 @@ Access patterns are written down in docs/data-model.md; keep the two in step.
 """
 from .accounts import AccountItems
 from .cases import CaseItems
+from .contacts import ContactIndexItems
 from .chats import ChatItems
 from .invitations import InvitationItems
 from .jobs import JobItems
@@ -14,10 +15,11 @@ from .responses import ResponseItems, segment_sk
 from .suppressions import SuppressionItems
 from .surveys import SurveyItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
+from .webhooks import WebhookItems
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
-            OpenLinkItems, SuppressionItems, ChatItems, MessageItems):
+            OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from ..domain.models import FAILED, OPENED, QUEUED, SCHEDULED, SENDING, SENT, UNCONFIRMED, Invitation
 from ..errors import AlreadyAnswered, Duplicate, NotFound
+from .contacts import contact_index_puts
 from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, add_counters, from_item, to_item
 
 DUE_QUEUE = "DUE"
@@ -48,6 +49,7 @@ class InvitationItems(Table):
             TTL_ATTRIBUTE: expires_epoch,
         }
         items = [{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}]
+        items += contact_index_puts(invitation)  # the erasure's way to this customer's data, however old
         if invitation.order_ref:
             order = {"pk": f"ORDER#{invitation.survey_id}#{invitation.order_ref}", "sk": "ORDER",
                      "token": invitation.token, TTL_ATTRIBUTE: expires_epoch + 365 * 86400}

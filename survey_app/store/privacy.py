@@ -1,22 +1,22 @@
-"""Erasing one customer's personal data where it lives (invitation, response, comment, case, contact),
-keeping the anonymous counters, and an audit trail of who erased what."""
+"""Erasing one customer's personal data where it lives (invitation, order reference, response, comment, case with
+its notes and chat thread, webhook deliveries, contact and chat pointer), keeping the anonymous counters, and an audit trail of who erased what."""
 from __future__ import annotations
 
-from ..domain.models import Invitation
-from .invitations import _invitation
-from .jobs import query_page
-from .table import GSI1, Table, to_item
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import StoreUnavailable
+from .messages import thread_pk
+from .webhooks import delivery_pk
+from .table import Table, from_item, to_item
+
+INVITATION_FIELDS = ["customer_name", "email", "phone", "order_ref", "properties"]
+CASE_FIELDS = ["customer_name", "email", "phone", "comment", "notes", "properties"]
 
 
 class PrivacyItems(Table):
-    def invitation_page(self, survey_id: str, cursor: str, limit: int) -> tuple[list[Invitation], str]:
-        """A page of a survey's invitations and the cursor after it: an erasure job resumes from there."""
-        items, cursor = query_page(self, cursor, limit, IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk",
-                                  ExpressionAttributeValues=to_item({":pk": f"SURVEY#{survey_id}#INV"}))
-        return [_invitation(item) for item in items], cursor
-
     def _remove(self, pk: str, sk: str, paths: list[tuple[str, ...]], erased_at: str) -> bool:
-        """REMOVE attribute paths (('answers', 'reason') is answers.reason) from an existing item."""
+        """REMOVE attribute paths (('answers', 'reason') is answers.reason) from an existing item; True when one of
+        them held something (so an erasure run again after a crash counts nothing twice)."""
         names, expressions = {}, []
         for path in paths:
             parts = []
@@ -25,42 +25,72 @@ class PrivacyItems(Table):
                 names[placeholder] = part
                 parts.append(placeholder)
             expressions.append(".".join(parts))
-        return self._conditional(
-            "update_item", Key=to_item({"pk": pk, "sk": sk}),
-            UpdateExpression="SET erased_at = :at REMOVE " + ", ".join(expressions),
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames=names, ExpressionAttributeValues=to_item({":at": erased_at}),
-        )
+        update = {"Key": to_item({"pk": pk, "sk": sk}), "ReturnValues": "ALL_OLD",
+                  "UpdateExpression": "SET erased_at = :at REMOVE " + ", ".join(expressions),
+                  "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": names,
+                  "ExpressionAttributeValues": to_item({":at": erased_at})}
+        try:
+            old = from_item(self._attempt("update_item", update).get("Attributes", {}))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False  # no such item (TTL took the invitation; the customer never answered)
+            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+        return any(_held(old, path) for path in paths)
 
-    def erase_invitation(self, invitation: Invitation, erased_at: str) -> None:
-        self._remove(f"INV#{invitation.token}", "INV", [("customer_name",), ("email",), ("phone",), ("order_ref",)],
-                     erased_at)
-        if invitation.order_ref:
-            self._call("delete_item", Key=to_item({"pk": f"ORDER#{invitation.survey_id}#{invitation.order_ref}",
-                                                   "sk": "ORDER"}))
+    def erase_invitation(self, survey_id: str, token: str, order_ref: str, erased_at: str) -> bool:
+        """The invitation may be gone (TTL): its order reference item outlives it by a year, so it goes either way."""
+        if order_ref:
+            self._call("delete_item", Key=to_item({"pk": f"ORDER#{survey_id}#{order_ref}", "sk": "ORDER"}))
+        return self._remove(f"INV#{token}", "INV", [(name,) for name in INVITATION_FIELDS], erased_at)
 
-    def erase_response(self, survey_id: str, response_id: str, text_questions: list[str], erased_at: str) -> bool:
-        """Name and free-text answers go; scores and choices (anonymous) stay, so do the aggregates."""
-        item = self._call("get_item", Key=to_item({"pk": f"RESP#{survey_id}", "sk": response_id})).get("Item")
+    def erase_response(self, survey_id: str, response_id: str, text_questions: list[str] | None,
+                       erased_at: str) -> bool:
+        """Name and free-text answers go; scores, choices and the segment values the aggregates count stay (with
+        `text_questions` None, the survey is gone: every answer goes)."""
+        item = self._call("get_item", Key=to_item({"pk": f"RESP#{survey_id}", "sk": response_id}),
+                          ConsistentRead=True).get("Item")
         if not item:
             return False
         submitted_at = item["submitted_at"]["S"]
-        self._remove(f"RESP#{survey_id}", response_id,
-                     [("customer_name",)] + [("answers", q) for q in text_questions], erased_at)
         self._call("delete_item", Key=to_item({"pk": f"CMT#{survey_id}", "sk": f"{submitted_at}#{response_id}"}))
-        return True
+        answers = [("answers",)] if text_questions is None else [("answers", q) for q in text_questions]
+        return self._remove(f"RESP#{survey_id}", response_id, [("customer_name",)] + answers, erased_at)
 
     def erase_case(self, survey_id: str, response_id: str, erased_at: str) -> bool:
-        return self._remove(f"CASES#{survey_id}", response_id,
-                            [("customer_name",), ("email",), ("phone",), ("comment",)], erased_at)
+        return self._remove(f"CASES#{survey_id}", response_id, [(name,) for name in CASE_FIELDS], erased_at)
+
+    def erase_deliveries(self, survey_id: str, response_id: str, erased_at: str) -> int:
+        """Webhook deliveries about this response keep their log line (event, status) but lose their payload."""
+        return sum(self._remove(item["pk"], item["sk"], [("payload",)], erased_at)
+                   for item in self._partition(delivery_pk(survey_id, response_id)))
+
+    def erase_thread(self, survey_id: str, response_id: str) -> int:
+        """The case's chat thread (the customer's and the team's messages) goes whole."""
+        items = list(self._partition(thread_pk(survey_id, response_id)))
+        for item in items:
+            self._call("delete_item", Key=to_item({"pk": item["pk"], "sk": item["sk"]}))
+        return len(items)
 
     def forget_contact(self, contact: str) -> None:
-        """The contact item goes too, unless it records an opt-out (kept, so the opt-out is honoured forever)."""
+        """The contact item goes too, unless it records an opt-out (kept, so the opt-out is honoured forever); so
+        does the chat pointer of a phone (which invitation its replies answer)."""
+        self._call("delete_item", Key=to_item({"pk": f"CHAT#{contact}", "sk": "CHAT"}))
         self._conditional("delete_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
                           ConditionExpression="attribute_not_exists(opted_out_at)")
 
     def put_audit(self, at: str, record: dict) -> None:
-        self._call("put_item", Item=to_item({"pk": "AUDIT", "sk": f"{at}#{record['action']}"} | record))
+        """One item per erasure (its job id in the key): written 'started' first, then overwritten 'done'."""
+        self._call("put_item", Item=to_item({"pk": "AUDIT", "sk": f"{at}#{record['action']}#{record['job']}"} | record))
 
     def audit_log(self, limit: int = 100) -> list[dict]:
         return [item for _, item in zip(range(limit), self._partition("AUDIT", ScanIndexForward=False))]
+
+
+def _held(item: dict, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(item, dict) or part not in item:
+            return False
+        item = item[part]
+    return item not in ("", None, [], {})

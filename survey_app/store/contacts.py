@@ -1,0 +1,50 @@
+"""The contact index: for each customer contact (e-mail or E.164 phone), every invitation made for it, so an erasure
+finds their data however old. Entries carry no TTL: they live as long as the data they point to (responses, cases
+and comments keyed by the invitation's token outlive the invitation, which TTL deletes)."""
+from __future__ import annotations
+
+from ..domain.models import Invitation
+from .jobs import query_page
+from .table import GSI1, Table, to_item
+
+
+def index_pk(contact: str) -> str:
+    return f"CONTACTDATA#{contact}"
+
+
+def contact_index_puts(invitation: Invitation) -> list[dict]:
+    """Transaction Puts written with the invitation itself (the item that carries the contact), so no invitation
+    is ever stored without its entries; the answer's transaction needs none (its items are keyed by the token)."""
+    return _puts(invitation.survey_id, invitation.token, invitation.order_ref, {invitation.email, invitation.phone})
+
+
+def _puts(survey_id: str, token: str, order_ref: str, contacts: set[str]) -> list[dict]:
+    contacts = sorted(contacts - {""})
+    return [{"Put": {"Item": to_item({"pk": index_pk(contact), "sk": f"{survey_id}#{token}", "survey_id": survey_id,
+                                      "token": token, "order_ref": order_ref, "contacts": contacts})}}
+            for contact in contacts]
+
+
+class ContactIndexItems(Table):
+    def holdings(self, contact: str, limit: int) -> list[dict]:
+        """The first `limit` entries of a contact ({survey_id, token, order_ref, contacts}: `contacts` are every
+        contact of the invitation, whose entries go together); an erasure deletes each entry
+        once its items are erased, so the next call reads the next ones (no cursor to keep)."""
+        items, _ = query_page(self, "", limit, KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                              ExpressionAttributeValues=to_item({":pk": index_pk(contact)}))
+        return items
+
+    def index_stored_invitations(self, survey_id: str) -> int:
+        """Entries for a survey's invitations stored before the index existed (`survey-app index-contacts`, once
+        after upgrading; writing an entry again changes nothing)."""
+        count = 0
+        for item in self._query(IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk",
+                                ExpressionAttributeValues=to_item({":pk": f"SURVEY#{survey_id}#INV"})):
+            for put in _puts(survey_id, item["token"], item.get("order_ref", ""),
+                             {item.get("email", ""), item.get("phone", "")}):
+                self._call("put_item", **put["Put"])
+                count += 1
+        return count
+
+    def drop_holding(self, contact: str, entry: dict) -> None:
+        self._call("delete_item", Key=to_item({"pk": index_pk(contact), "sk": f"{entry['survey_id']}#{entry['token']}"}))
