@@ -231,3 +231,10 @@ def test_a_message_written_before_the_question_is_not_its_answer(store, chat):
     handle_reply(store, inbound("9", "wamid.2", NOW), Outbox(), NOW)
     assert handle_reply(store, inbound("mantap", "wamid.1", NOW - timedelta(seconds=3)), Outbox(), NOW) is False
     assert "reason" not in store.get_response(survey.id, invitation.token).answers
+
+
+def test_the_personal_link_says_already_answered_after_a_chat_score(store, chat, client):
+    survey, invitation = chat
+    handle_reply(store, inbound("9"), Outbox(), NOW)
+    page = client.get(f"/s/{invitation.token}?lang=en")
+    assert page.status_code == 200 and "This link has already been used" in page.get_data(as_text=True)
