@@ -26,16 +26,22 @@ def init_db():
 @click.command("create-owner")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", type=click.Choice(["admin", "viewer"]), default="admin", show_default=True)
+@click.option("--role", type=click.Choice(["admin", "agent", "viewer"]), default="admin", show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing owner (new password and role; their sessions end).")
 @with_appcontext
-def create_owner_command(email, password, role):
+def create_owner_command(email, password, role, force):
     """Add an owner user who can log in to the dashboard."""
     from .services import create_owner
+    from .services.accounts import LastAdmin, OwnerExists
 
     try:
-        owner = create_owner(_store(), email, password, role)
+        owner = create_owner(_store(), email, password, role, force=force)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--password") from error
+    except OwnerExists as error:
+        raise click.ClickException(f"owner {error} exists already; --force replaces it") from error
+    except LastAdmin as error:
+        raise click.ClickException("that is the last admin: make another admin first") from error
     click.echo(f"owner {owner.email} ({owner.role}) saved")
 
 
@@ -51,29 +57,52 @@ def seed_demo_command(responses):
 
 
 @click.command("import-purchases")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("purchases_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--survey", "survey_id", required=True, help="Survey the invitations belong to.")
+@click.option("--mapping", "mapping_name", default="", help="A mapping saved on the dashboard, by name.")
+@click.option("--accept-suggested", is_flag=True,
+              help="A file of a new shape: import with the suggested mapping and save it for the next file.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Rows written in parallel.")
 @with_appcontext
-def import_purchases_command(csv_file, survey_id, workers):
-    """Schedule an invitation per purchase in a CSV (name, email, phone, order_ref, purchased_at, language,
-    any other column kept as a customer property). Safe to re-run: order references are never imported twice."""
+def import_purchases_command(purchases_file, survey_id, mapping_name, accept_suggested, workers):
+    """Schedule an invitation per purchase in a CSV or XLSX file: the app's own format (name, email, phone,
+    order_ref, purchased_at, language, any other column a segment) or a marketplace export read with its saved
+    mapping. Safe to re-run: order references are never imported twice."""
     from .errors import NotFound
-    from .services import import_purchases, iter_csv_rows
+    from .imports.mapping import suggest
+    from .imports.table import TableError, open_table
+    from .services import import_purchases
+    from .services.imports import MappingError, known_mapping, mapped_rows, save_mapping
 
     try:
         survey = _store().get_survey(survey_id)
     except NotFound:
         raise click.BadParameter(f"no survey {survey_id!r}", param_hint="--survey") from None
-    total = sum(1 for _ in csv_file) - 1  # a first pass only counts, so the file is streamed, never held
-    csv_file.seek(0)
-    with click.progressbar(length=max(total, 0), label="importing purchases") as bar:
-        report = import_purchases(_store(), survey, iter_csv_rows(csv_file), tz_name=current_app.config["TIMEZONE"],
-                                  progress=lambda: bar.update(1), workers=workers)
+    with open(purchases_file, "rb") as source:
+        try:
+            table = open_table(source)
+            total = sum(1 for _ in table.rows)  # a first pass only counts, so the file is streamed, never held
+            mapping = known_mapping(_store(), survey.id, table.headers, mapping_name)
+        except (TableError, MappingError) as error:
+            raise click.ClickException(str(error)) from error
+    if mapping is None:
+        mapping = suggest(table.headers)
+        described = "\n".join(f"  {header}: {role}" for header, role in zip(mapping.headers, mapping.roles))
+        if not accept_suggested:
+            raise click.UsageError(f"no mapping saved for this shape of file. Suggested:\n{described}\nChoose one on "
+                                   "the dashboard's import page, or re-run with --accept-suggested.")
+        if mapping.problems():
+            raise click.ClickException("the suggested mapping cannot import: " + "; ".join(mapping.problems()))
+        save_mapping(_store(), survey.id, mapping)
+    with open(purchases_file, "rb") as source, \
+            click.progressbar(length=total, label="importing purchases") as bar:
+        report = import_purchases(_store(), survey, mapped_rows(open_table(source), mapping),
+                                  tz_name=current_app.config["TIMEZONE"], progress=lambda: bar.update(1),
+                                  workers=workers, country_code=current_app.config["COUNTRY_CODE"])
     click.echo(f"{report.created} invitations scheduled, {report.duplicates} already imported, "
-               f"{len(report.errors)} rows refused")
-    for line, reason in report.errors:
+               f"{len(report.errors)} rows refused, {len(report.skipped)} skipped")
+    for line, reason in sorted(report.errors + report.skipped):
         click.echo(f"  line {line}: {reason}", err=True)
     if report.errors:
         raise SystemExit(1)
@@ -110,12 +139,13 @@ def reconcile_command(survey_ids, fix):
     surveys = [_store().get_survey(s) for s in survey_ids] if survey_ids else _store().list_surveys()
     drifted = False
     for survey in surveys:
-        drift = reconcile(_store(), survey, fix=fix)
+        drift = reconcile(_store(), survey, fix=fix, tz_name=current_app.config["TIMEZONE"])
         click.echo(f"survey {survey.id}: {drift.responses} responses, "
                    f"{'no drift' if drift.clean else f'{len(drift.items)} aggregate items drifted'}")
         for key, differences in sorted(drift.items.items()):
             detail = ", ".join(f"{name} stored {have} recounted {want}" for name, (have, want) in sorted(differences.items()))
-            click.echo(f"  {key}: {detail}")
+            click.echo(f"  {key}: {detail}" + (" (today or yesterday: not fixed, answers may be on their way)"
+                                                if key in drift.held else ""))
         drifted = drifted or not drift.clean
     if drifted and not fix:
         raise SystemExit(1)
@@ -143,12 +173,15 @@ def erase_customer_command(email, phone, actor):
                f"{counts['cases']} cases")
 
 
-@click.command("index-contacts")
+@click.command("backfill-indexes")
 @with_appcontext
-def index_contacts_command():
-    """Once after upgrading: contact-index entries for invitations stored before the index, so erasure finds them."""
-    written = sum(_store().index_stored_invitations(survey.id) for survey in _store().list_surveys())
-    click.echo(f"{written} contact index entries written")
+def backfill_indexes_command():
+    """Once after upgrading: contact-index entries for invitations stored before the index (so erasure finds them)
+    and day keys for responses stored before them (so exports read only their date range)."""
+    surveys = _store().list_surveys()
+    written = sum(_store().index_stored_invitations(survey.id) for survey in surveys)
+    days = sum(_store().index_response_days(survey.id) for survey in surveys)
+    click.echo(f"{written} contact index entries written, {days} responses given day keys")
 
 
 @click.command("export")
@@ -189,7 +222,7 @@ def export_command(survey_id, fmt, first, last, output):
 def register(app) -> None:
     for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
                     send_alerts_command, reconcile_command, erase_customer_command, export_command,
-                    index_contacts_command):
+                    backfill_indexes_command):
         app.cli.add_command(command)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .segments import segments_of
+
 LANGUAGES = ("id", "en")
 
 NPS, CSAT, CES = "nps", "csat", "ces"
@@ -39,6 +41,7 @@ class Text:
 class Option:
     value: str
     label: Text
+    retired: bool = False  # no longer offered; kept so answers already given still have their label
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Question:
     label: Text
     required: bool = False
     options: tuple[Option, ...] = ()
+    retired: bool = False  # no longer asked; kept so the answers it already has stay on the dashboard
+
+    @property
+    def live_options(self) -> tuple[Option, ...]:
+        return tuple(o for o in self.options if not o.retired)
 
     @property
     def scale(self) -> tuple[int, int] | None:
@@ -73,6 +81,7 @@ class Delivery:
     link_days: int = 30
     reminder_after_days: int = 3  # 0: no reminder
     fatigue_days: int = 30
+    purchase_max_age_days: int = 14  # imported purchases older than this are skipped: nobody is asked about last year
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,16 @@ class Survey:
     default_language: str = "id"
     created_at: str = ""
     delivery: Delivery = field(default_factory=Delivery)
+    version: int = 1  # +1 on every saved change; each response records the version it answered
+
+    @property
+    def live_questions(self) -> tuple[Question, ...]:
+        """What a customer is asked today; retired questions stay in `questions` for the history."""
+        return tuple(q for q in self.questions if not q.retired)
 
     @property
     def nps_question(self) -> Question | None:
-        return next((q for q in self.questions if q.type == NPS), None)
+        return next((q for q in self.questions if q.type == NPS and not q.retired), None)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -118,6 +133,7 @@ class Invitation:
     handing_over_at: str = ""  # set just before the provider is called; cleared with the outcome
     delivery_status: str = ""  # the provider's latest report on the message: delivered, read, failed...
     fallback_from: str = ""  # the channel whose message failed after it was sent; never tried again
+    segment_values: dict[str, str] = field(default_factory=dict)  # the chosen segments, capped (domain/segments)
 
     def is_expired(self, now: datetime) -> bool:
         return bool(self.expires_at) and self.expires_at <= now.isoformat()
@@ -141,6 +157,9 @@ class Response:
     submission_id: str = ""
     amended_at: str = ""
     channel: str = ""
+    order_ref: str = ""  # the invitation's, kept with the response: exports need it after the invitation expires
+    version: int = 0  # the survey definition's version it answered; 0: answered before versions were kept
+    segment_values: dict[str, str] = field(default_factory=dict)  # its invitation's chosen segments
 
     def score(self, survey: Survey) -> int | None:
         question = survey.nps_question
@@ -149,8 +168,8 @@ class Response:
 
     @property
     def segments(self) -> dict[str, str]:
-        """What a dashboard can slice by: the customer's properties, plus language and channel."""
-        return {k: v for k, v in (self.properties | {"language": self.language, "channel": self.channel}).items() if v}
+        """What a dashboard can slice by: the chosen segments, plus language and channel."""
+        return segments_of(self.segment_values, self.language, self.channel)
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,13 @@ class Comment:
     language: str = ""
     themes: tuple[str, ...] = ()
     sentiment: str = ""
+    channel: str = ""
+    segment_values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def segments(self) -> dict[str, str]:
+        """The same slices as its response's, so a segment's comments are the comments of its responses."""
+        return segments_of(self.segment_values, self.language, self.channel)
 
 
 OPEN, CONTACTED, RESOLVED = "open", "contacted", "resolved"
@@ -208,4 +234,8 @@ class FollowUp:
 class Owner:
     email: str
     password_hash: str
-    role: str = "admin"
+    role: str = "admin"  # admin, agent or viewer (web/access.py)
+    session_version: int = 1  # +1 revokes every session (removal, password or role change, "log out everywhere")
+    totp_secret: str = ""  # base32; empty: no two-factor sign-in
+    recovery_codes: tuple[str, ...] = ()  # SHA-256 of each unused recovery code
+    totp_last_step: int = 0  # the last TOTP time step accepted: a code works once

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .models import CHOICE_TYPES, LANGUAGES, NPS, QUESTION_TYPES, DefinitionError, Survey
 
@@ -54,4 +55,32 @@ def _option_errors(where, question) -> list[str]:
         errors.append(f"{where}: two options have the same value.")
     if any(not ID_PATTERN.match(v) for v in values):
         errors.append(f"{where}: option values must be 1-40 lowercase letters, digits or _.")
+    return errors
+
+
+def carry_history(current: Survey, edited: Survey, answered: set[str]) -> Survey:
+    """Questions and options that already have answers and were dropped from the edit stay in the definition,
+    retired: an owner removing them stops asking, while the answers they have keep their meaning."""
+    questions = []
+    for question in edited.questions:
+        old = current.question(question.id)
+        if old is not None and question.id in answered:
+            kept = {o.value for o in question.options}
+            dropped = tuple(replace(o, retired=True) for o in old.options if o.value not in kept)
+            question = replace(question, options=question.options + dropped)
+        questions.append(question)
+    present = {q.id for q in edited.questions}
+    questions += [replace(q, retired=True) for q in current.questions if q.id not in present and q.id in answered]
+    return replace(edited, questions=tuple(questions))
+
+
+def change_errors(current: Survey, edited: Survey, answered: set[str]) -> list[str]:
+    """A question that has answers keeps its type (a CSAT 1-5 turned into CES 1-7 under the same id would mix
+    both scales in one sum); its id is kept by carry_history."""
+    errors = []
+    for question in edited.questions:
+        old = current.question(question.id)
+        if old is not None and question.id in answered and old.type != question.type:
+            errors.append(f"Question '{question.id}' already has answers: its type stays '{old.type}'. "
+                          f"Add a new question (with a new id) for '{question.type}' and remove this one.")
     return errors

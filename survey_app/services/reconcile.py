@@ -2,13 +2,19 @@
 counted twice". Reads all of a survey's responses: an operator's command, never a page."""
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ..domain import metrics
 from ..domain.models import Survey
+from ..errors import NotFound
 from ..store import Store, segment_sk
+from .common import local_day, utcnow
 from .responses import counters_for
+
+DAY_IN_KEY = re.compile(r"#(\d{4}-\d{2}-\d{2})(?:#|$)")
 
 
 @dataclass
@@ -17,25 +23,31 @@ class Drift:
 
     items: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     responses: int = 0
+    held: list[str] = field(default_factory=list)  # drifted items of today or yesterday: reported, never fixed
 
     @property
     def clean(self) -> bool:
         return not self.items
 
 
-def reconcile(store: Store, survey: Survey, fix: bool = False) -> Drift:
+def reconcile(store: Store, survey: Survey, fix: bool = False, now: datetime | None = None,
+              tz_name: str = "Asia/Jakarta") -> Drift:
     """Compares day and segment aggregates and the property-name list with a recount (invitation events 'inv#'
-    are not recountable); with `fix`, adds the differences so the aggregates equal the recount."""
+    are not recountable), each response counted with the definition version it answered; with `fix`, adds the
+    differences so the aggregates equal the recount, except on today's and yesterday's items, where answers may
+    still be on their way: those are reported in `held`, never rewritten."""
     expected: dict[str, Counter] = defaultdict(Counter)
     drift = Drift()
     names: set[str] = set()
+    definitions = _Definitions(store, survey)
     for response in store.iter_responses(survey.id):
         drift.responses += 1
         names.update(response.segments)
-        counters = counters_for(survey, response)
+        counters = counters_for(definitions.at(response.version), response)
         keys = [f"DAY#{response.day}"] + [segment_sk(p, response.day, v) for p, v in response.segments.items()]
         for key in keys:
             expected[key].update(counters)
+    recent = local_day((now or utcnow()) - timedelta(days=1), tz_name)
     stored = {sk: metrics.response_part(counters) for sk, counters in store.aggregate_items(survey.id)}
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, Counter()), stored.get(key, Counter())
@@ -43,7 +55,9 @@ def reconcile(store: Store, survey: Survey, fix: bool = False) -> Drift:
                        if have.get(name, 0) != want.get(name, 0)}
         if differences:
             drift.items[key] = differences
-            if fix:
+            if _day_of(key) >= recent:
+                drift.held.append(key)
+            elif fix:
                 store.add_counters(survey.id, key, {name: w - h for name, (h, w) in differences.items()})
     missing = names - set(store.segment_properties(survey.id))
     if missing:  # a property-name write that failed after its answer
@@ -51,3 +65,25 @@ def reconcile(store: Store, survey: Survey, fix: bool = False) -> Drift:
         if fix:
             store.remember_properties(survey.id, missing)
     return drift
+
+
+def _day_of(key: str) -> str:
+    """'DAY#2026-11-30' and 'SEG#<property>#2026-11-30#<value>' -> '2026-11-30' (PROPS: no day)."""
+    found = DAY_IN_KEY.search(key)
+    return found.group(1) if found else ""
+
+
+class _Definitions:
+    """Each version a response names, read once; responses from before versions were kept (version 0) use
+    version 1, or today's definition where no version was kept."""
+
+    def __init__(self, store: Store, survey: Survey):
+        self.store, self.survey, self.read = store, survey, {survey.version: survey}
+
+    def at(self, version: int) -> Survey:
+        if version not in self.read:
+            try:
+                self.read[version] = self.store.survey_version(self.survey.id, max(version, 1))
+            except NotFound:
+                self.read[version] = self.survey
+        return self.read[version]

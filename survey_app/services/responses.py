@@ -87,6 +87,8 @@ def _response(survey: Survey, answers: dict[str, object], *, response_id: str, s
         customer_name=invitation.customer_name if invitation else customer_name,
         properties=dict(invitation.properties) if invitation else dict(properties or {}),
         submission_id=submission_id, channel=invitation.channel if invitation else channel,
+        order_ref=invitation.order_ref if invitation else "", version=survey.version,
+        segment_values=dict(invitation.segment_values) if invitation else dict(properties or {}),  # history: as before
     )
 
 
@@ -122,7 +124,7 @@ def _is_same_submission(store: Store, response: Response) -> bool:
 
 
 def unanswered_questions(survey: Survey, response: Response) -> list:
-    return [q for q in survey.questions if q.id not in response.answers]
+    return [q for q in survey.live_questions if q.id not in response.answers]
 
 
 def amend_response(store: Store, survey: Survey, response_id: str, submission_id: str,

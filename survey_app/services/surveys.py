@@ -1,11 +1,12 @@
-"""Survey definitions: built from templates, validated before anything is saved."""
+"""Survey definitions: built from templates, validated before anything is saved, versioned once answered."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from ..domain.models import Survey
+from ..domain.models import TEXT_TYPES, DefinitionError, Survey
 from ..domain.templates import TEMPLATES
-from ..domain.validation import validate_survey
+from ..domain.validation import carry_history, change_errors, validate_survey
 from ..errors import NotFound
 from ..store import Store
 from .common import new_token
@@ -23,7 +24,37 @@ def survey_from_template(template_key: str, now: datetime, default_language: str
 
 
 def save_survey(store: Store, survey: Survey) -> Survey:
-    """:raises DefinitionError: nothing is saved when the definition is invalid."""
+    """Saves the definition as a new version; questions with answers keep their id and type, and dropped ones
+    (or their dropped options) stay in the definition as retired.
+
+    :raises DefinitionError: nothing is saved when the definition or the change is invalid, or when another
+        save of the same survey got there first.
+    """
     validate_survey(survey)
-    store.put_survey(survey)
-    return survey
+    try:
+        current = store.get_survey(survey.id)
+    except NotFound:
+        saved = replace(survey, version=1)
+    else:
+        answered = answered_questions(store, current)
+        survey = carry_history(current, survey, answered)
+        errors = change_errors(current, survey, answered)
+        if errors:
+            raise DefinitionError(errors)
+        saved = replace(survey, version=current.version + 1)
+    if not store.put_survey_version(saved):
+        raise DefinitionError(["Someone else saved this survey a moment ago: reload it and make your change again."])
+    return saved
+
+
+def answered_questions(store: Store, survey: Survey) -> set[str]:
+    """Questions with at least one answer, from the day aggregates (O(days)); text answers are not counted per
+    question, so once the survey has any response every text question counts as answered."""
+    totals: dict[str, int] = {}
+    for counters in store.daily_counters(survey.id, "0000-00-00", "9999-99-99").values():
+        for name, value in counters.items():
+            totals[name] = totals.get(name, 0) + value
+    answered = {q.id for q in survey.questions if totals.get(f"q#{q.id}#n", 0) > 0}
+    if totals.get("n", 0) > 0:
+        answered |= {q.id for q in survey.questions if q.type in TEXT_TYPES}
+    return answered

@@ -1,11 +1,21 @@
-"""Survey definitions: one item each under the SURVEYS partition, the definition kept as JSON."""
+"""Survey definitions: the current one under the SURVEYS partition, and every saved version beside it (immutable),
+so a response can always be recounted with the definition it answered."""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
 
 from ..domain.models import Delivery, Option, Question, Survey, Text
+from ..errors import AlreadyAnswered
 from .table import Table, to_item
+
+
+def version_key(survey_id: str) -> str:
+    return f"SURVEYV#{survey_id}"
+
+
+def version_sk(version: int) -> str:
+    return f"V#{version:06d}"
 
 
 def survey_to_json(survey: Survey) -> str:
@@ -17,7 +27,8 @@ def survey_from_json(raw: str) -> Survey:
     questions = tuple(
         Question(
             id=q["id"], type=q["type"], label=Text(**q["label"]), required=q["required"],
-            options=tuple(Option(o["value"], Text(**o["label"])) for o in q["options"]),
+            options=tuple(Option(o["value"], Text(**o["label"]), o.get("retired", False)) for o in q["options"]),
+            retired=q.get("retired", False),
         )
         for q in data.pop("questions")
     )
@@ -35,6 +46,28 @@ class SurveyItems(Table):
         item = {"pk": "SURVEYS", "sk": f"SURVEY#{survey.id}", "definition": survey_to_json(survey)}
         self._call("put_item", Item=to_item(item))
         self._last_known()[survey.id] = survey
+
+    def put_survey_version(self, survey: Survey) -> bool:
+        """The new current definition and its immutable version item, in one transaction; False when another
+        save got there first (the current item is no longer at `survey.version - 1`)."""
+        current = {"pk": "SURVEYS", "sk": f"SURVEY#{survey.id}", "definition": survey_to_json(survey),
+                   "version": survey.version}
+        guard = ({"ConditionExpression": "attribute_not_exists(pk)"} if survey.version == 1 else {
+            "ConditionExpression": "attribute_not_exists(version) OR version = :previous",
+            "ExpressionAttributeValues": to_item({":previous": survey.version - 1})})
+        frozen = {"pk": version_key(survey.id), "sk": version_sk(survey.version),
+                  "definition": survey_to_json(survey)}
+        try:
+            self._transact([{"Put": {"Item": to_item(current), **guard}},
+                            {"Put": {"Item": to_item(frozen), "ConditionExpression": "attribute_not_exists(pk)"}}])
+        except AlreadyAnswered:  # the store's name for "a condition failed": another save got there first
+            return False
+        self._last_known()[survey.id] = survey
+        return True
+
+    def survey_version(self, survey_id: str, version: int) -> Survey:
+        """:raises NotFound: no such version was kept (definitions saved before versions existed)."""
+        return survey_from_json(self._get(version_key(survey_id), version_sk(version))["definition"])
 
     def get_survey(self, survey_id: str) -> Survey:
         survey = survey_from_json(self._get("SURVEYS", f"SURVEY#{survey_id}")["definition"])

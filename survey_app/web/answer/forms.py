@@ -47,8 +47,8 @@ def _field_for(question: Question, lang: str):
         return RadioField(label, choices=[SelectChoice(v, v) for v in values], validate_choice=False,
                           validators=[presence, AnyOf(values, message=invalid)])
     if question.type in CHOICE_TYPES:
-        choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.options]
-        values = [o.value for o in question.options]
+        choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.live_options]
+        values = [o.value for o in question.live_options]
         if question.type == MULTI:  # no Optional(): it looks at the first value only and would skip _AllOf
             required = [InputRequired(translate("field_required", lang))] if question.required else []
             return SelectMultipleField(label, choices=choices, validate_choice=False,
@@ -76,7 +76,7 @@ class AnswerFormBase(FlaskForm):
 def answer_form(survey: Survey, lang: str, questions: list[Question] | None = None, **kwargs) -> AnswerFormBase:
     """The form for all of a survey's questions, or for some (the 'tell us more' step)."""
     form_class = type("AnswerForm", (AnswerFormBase,), {
-        field_name(q): _field_for(q, lang) for q in (survey.questions if questions is None else questions)
+        field_name(q): _field_for(q, lang) for q in (survey.live_questions if questions is None else questions)
     })
     if request.method == "POST":  # form fields only: Flask-WTF would otherwise read a JSON body as the form
         kwargs.setdefault("formdata", request.form)

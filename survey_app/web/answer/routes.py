@@ -48,7 +48,7 @@ def _render_form(survey, invitation, form, status=200, notice=None, questions=No
               else url_for("answer.open_link", survey_id=survey.id))
     return render_template("answer/form.html", survey=survey, invitation=invitation, form=form, action=action,
                            field_name=field_name, notice=notice, tap_script=tap_script,
-                           questions=survey.questions if questions is None else questions,
+                           questions=survey.live_questions if questions is None else questions,
                            bot_check=None if invitation else _bot_check_fields(survey)), status
 
 
@@ -72,7 +72,7 @@ def personal(token: str, score: int | None = None):
     form = answer_form(survey, lang, submission=new_submission_id())
     nps = survey.nps_question
     # One tap: the score alone is enough when no other question is required (the rest come on the next page).
-    quick = nps is not None and not any(q.required for q in survey.questions if q is not nps)
+    quick = nps is not None and not any(q.required for q in survey.live_questions if q is not nps)
     chosen = nps is not None and score is not None and 0 <= score <= 10
     if chosen:
         form[field_name(nps)].data = str(score)
@@ -127,7 +127,7 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
     if refused is not None:
         return refused
     try:
-        response = submit_response(current_store(), survey, answers_of(form, survey.questions), language=lang,
+        response = submit_response(current_store(), survey, answers_of(form, survey.live_questions), language=lang,
                                    submission_id=form.submission_id(), invitation=invitation,
                                    tz_name=current_app.config["TIMEZONE"])
     except AlreadyAnswered:
@@ -151,7 +151,7 @@ def tell_more(token: str):
     """After a one-tap score: the optional questions, added to the same response once."""
     survey, invitation = _load_invitation(token)
     lang = _language(survey, invitation)
-    posted = [q for q in survey.questions if field_name(q) in request.form]
+    posted = [q for q in survey.live_questions if field_name(q) in request.form]
     form = answer_form(survey, lang, questions=posted)
     if not form.validate_on_submit():
         return render_template("answer/more.html", survey=survey, form=form, token=token, questions=posted,
@@ -180,13 +180,13 @@ def store_unavailable(error: StoreUnavailable):
         return render_template("answer/resend.html", fields=list(request.form.items(multi=True))), 503
     g.lang = choose_language(request.args.get("lang"), default=survey.default_language)
     if request.endpoint == "answer.tell_more":
-        questions = [q for q in survey.questions if field_name(q) in request.form]
+        questions = [q for q in survey.live_questions if field_name(q) in request.form]
         form = answer_form(survey, g.lang, questions=questions)
         return render_template("answer/more.html", survey=survey, form=form, token=None, questions=questions,
                                field_name=field_name, notice="store_unavailable"), 503
     form = answer_form(survey, g.lang)
     return render_template("answer/form.html", survey=survey, invitation=None, form=form, action=request.path,
-                           field_name=field_name, notice="store_unavailable", questions=survey.questions,
+                           field_name=field_name, notice="store_unavailable", questions=survey.live_questions,
                            bot_check=_bot_check_fields(survey) if request.endpoint == "answer.open_link" else None), 503
 
 

@@ -14,6 +14,7 @@ from ...domain.contacts import ContactError, normalise_email, normalise_phone
 from ...domain.models import CASE_STATES, QUESTION_TYPES, Delivery, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
 from ...domain.themes import THEMES
+from ...imports.headers import ROLES
 from ...services.dashboard import CATEGORY_SCORES, Filters
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
@@ -75,8 +76,8 @@ class SurveyEditForm(FlaskForm):
     def for_survey(cls, survey: Survey) -> "SurveyEditForm":
         rows = [{
             "id": q.id, "type": q.type, "label_en": q.label.en, "label_id": q.label.id,
-            "required": q.required, "options": format_options(q.options),
-        } for q in survey.questions] + [{}]
+            "required": q.required, "options": format_options(q.live_options),
+        } for q in survey.live_questions] + [{}]
         return cls(data={
             "title_en": survey.title.en, "title_id": survey.title.id, "intro_en": survey.intro.en,
             "intro_id": survey.intro.id, "default_language": survey.default_language, "questions": rows,
@@ -157,6 +158,13 @@ class DeliveryForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     csv_file = FileField(validators=[FileRequired()])
+
+
+class MappingForm(FlaskForm):
+    """The mapping step: one role per column of the uploaded file, and a name to ask for the mapping by."""
+
+    roles = FieldList(SelectField(choices=[SelectChoice(r, r) for r in ROLES]), max_entries=200)
+    name = StringField(validators=[Optional(), Length(max=40)])
 
 
 class ApiKeyForm(FlaskForm):

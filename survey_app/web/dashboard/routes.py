@@ -59,7 +59,7 @@ def preview_survey(survey_id: str):
     survey = load_survey(survey_id)
     g.lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else survey.default_language
     return render_template("answer/form.html", survey=survey, invitation=None, form=answer_form(survey, g.lang),
-                           field_name=field_name, notice=None, preview=True, action="", questions=survey.questions)
+                           field_name=field_name, notice=None, preview=True, action="", questions=survey.live_questions)
 
 
 @bp.route("/surveys/<survey_id>/links", methods=["GET", "POST"])
