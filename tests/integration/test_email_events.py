@@ -19,7 +19,7 @@ from moto.ses.models import ses_backends
 from survey_app import create_app
 from survey_app.channels.email_ses import SesEmail
 from survey_app.domain.models import Delivery
-from survey_app.services import Sender, create_invitation, save_survey, send_due
+from survey_app.services import Sender, create_invitation, local_day, save_survey, send_due
 from survey_app.web.email_events import sns_http
 from tests import sns_signing
 from tests.conftest import REGION
@@ -240,3 +240,22 @@ def test_after_a_bounce_or_complaint_no_reminder_and_no_new_invitation_goes_out(
     days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
     event = "inv#email#bounced" if record is sns_signing.ses_bounce else "inv#email#complained"
     assert sum(counters.get(event, 0) for counters in days) == 1
+
+
+# -- the delivery page --------------------------------------------------------------------------------------------
+@MOTO
+def test_delivery_page_shows_bounce_and_complaint_rates_of_all_surveys_against_ses_thresholds(app, client, owner,
+                                                                                               store):
+    first, second = make_survey(store), make_survey(store)
+    today = local_day(NOW, app.config["TIMEZONE"])
+    weeks_ago = local_day(NOW - timedelta(days=20), app.config["TIMEZONE"])
+    store.add_day_counters(first.id, today, {"inv#email#sent": 60, "inv#email#reminded": 10,
+                                             "inv#email#bounced": 6, "inv#whatsapp#sent": 500})
+    store.add_day_counters(second.id, today, {"inv#email#sent": 30, "inv#email#complained": 1})
+    store.add_day_counters(second.id, weeks_ago, {"inv#email#sent": 200, "inv#email#bounced": 2})
+    owner.login()
+    page = client.get(f"/owner/surveys/{first.id}/delivery").get_data(as_text=True)
+    table = page[page.index('id="email-rates"'):page.index("</table>", page.index('id="email-rates"'))]
+    week, month = table.split("<th scope=\"row\">")[1:]
+    assert "<td>100</td>" in week and "6 · 6.0% · SES review level" in week and "1 · 1.00% · SES may pause" in week
+    assert "<td>300</td>" in month and "8 · 2.7% · healthy" in month and "1 · 0.33% · SES review level" in month

@@ -11,7 +11,9 @@ from ...background import owner_jobs
 from ...errors import NotFound
 from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
                          revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
+from ...services.common import utcnow
 from ...services.dashboard import Filters
+from ...services.email_feedback import email_rates
 from .. import admin_only, current_store, upload_limit
 from . import bp
 from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
@@ -27,7 +29,8 @@ def delivery(survey_id: str):
         save_survey(current_store(), replace(survey, delivery=form.to_delivery()))
         flash("saved")
         return redirect(url_for(".delivery", survey_id=survey_id))
-    return render_template("dashboard/delivery.html", survey=survey, form=form,
+    rates = email_rates(current_store(), current_app.config["TIMEZONE"], utcnow())
+    return render_template("dashboard/delivery.html", survey=survey, form=form, email_rates=rates,
                            refused=current_store().open_refusals(survey_id)), 400 if form.errors else 200
 
 
