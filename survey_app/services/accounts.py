@@ -1,54 +1,77 @@
-"""Owner accounts (scrypt password hashes) and API keys (random, shown once, stored as SHA-256)."""
+"""Owner accounts (scrypt password hashes, roles, revocable sessions) and API keys (random, shown once, stored
+as SHA-256)."""
 from __future__ import annotations
 
 import functools
 import hashlib
 import secrets
-from datetime import datetime
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.models import Owner
 from ..errors import NotFound
 from ..store import Store
+from ..store.accounts import LastAdmin
 from .common import utcnow
 
 API_KEY_PREFIX = "sk_"
-LOGIN_WINDOW_MINUTES = 15
-MAX_FAILURES_PER_ACCOUNT = 5  # then that account is locked until the window ends, whatever the password
-MAX_FAILURES_PER_IP = 30  # one address guessing across many accounts
+ROLES = ("admin", "agent", "viewer")
+MIN_PASSWORD = 8
 
 
-def _login_window(now: datetime) -> str:
-    minute = now.minute - now.minute % LOGIN_WINDOW_MINUTES
-    return now.replace(minute=minute, second=0, microsecond=0).isoformat()
+class OwnerExists(Exception):
+    """An owner with this e-mail exists already (create-owner needs --force to replace it)."""
 
 
-def login_locked(store: Store, email: str, ip: str, now: datetime | None = None) -> bool:
-    window = _login_window(now or utcnow())
-    return (store.rate_hits(f"login#account#{email.strip().lower()}", window) >= MAX_FAILURES_PER_ACCOUNT
-            or store.rate_hits(f"login#ip#{ip}", window) >= MAX_FAILURES_PER_IP)
+def normal_email(email: str) -> str:
+    return email.strip().lower()
 
 
-def record_login_failure(store: Store, email: str, ip: str, now: datetime | None = None) -> None:
-    now = now or utcnow()
-    window, expires = _login_window(now), int(now.timestamp()) + 2 * LOGIN_WINDOW_MINUTES * 60
-    for key in (f"login#account#{email.strip().lower()}", f"login#ip#{ip}"):
-        store.take_rate_token(key, window, limit=10**6, expires_epoch=expires)
+def password_hash(password: str) -> str:
+    """Passwords are stored only as a slow salted hash (scrypt).
+
+    :raises ValueError: too short.
+    """
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"Password must be at least {MIN_PASSWORD} characters.")
+    return generate_password_hash(password)
 
 
-def create_owner(store: Store, email: str, password: str, role: str = "admin") -> Owner:
-    """Passwords are stored only as a slow salted hash (scrypt)."""
-    if len(password) < 8:
-        raise ValueError("Password must be at least 8 characters.")
-    owner = Owner(email=email.strip().lower(), password_hash=generate_password_hash(password), role=role)
-    store.put_owner(owner)
+def create_owner(store: Store, email: str, password: str, role: str = "admin", force: bool = False) -> Owner:
+    """A new owner; an existing one is replaced only with `force` (its sessions end, two-factor is reset).
+
+    :raises OwnerExists: it exists and `force` is not given. :raises LastAdmin: `force` would demote the last admin.
+    """
+    if role not in ROLES:
+        raise ValueError(f"Role must be one of {', '.join(ROLES)}.")
+    email = normal_email(email)
+    try:
+        previous = store.get_owner(email)
+    except NotFound:
+        previous = None
+    if previous and not force:
+        raise OwnerExists(email)
+    version = previous.session_version + 1 if previous else 1
+    owner = Owner(email=email, password_hash=password_hash(password), role=role, session_version=version)
+    with_count(store, lambda: store.put_owner(owner, previous))
     return owner
+
+
+def with_count(store: Store, change):
+    """Runs a team change; a table whose owners predate the admin count gets it counted once, then the change
+    is tried again."""
+    try:
+        return change()
+    except LastAdmin:
+        if store.admin_count() is not None:
+            raise
+        store.start_admin_count(sum(o.role == "admin" for o in store.list_owners()))
+        return change()
 
 
 def authenticate(store: Store, email: str, password: str) -> Owner | None:
     try:
-        owner = store.get_owner(email.strip().lower())
+        owner = store.get_owner(normal_email(email))
     except NotFound:
         check_password_hash(_dummy_hash(), password)  # same cost for unknown accounts: no enumeration by timing
         return None
@@ -58,6 +81,30 @@ def authenticate(store: Store, email: str, password: str) -> Owner | None:
 @functools.cache
 def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(8))
+
+
+def session_owner(store: Store, email: str, session_version: object) -> Owner | None:
+    """The owner a session cookie names, if that session is still good: the account exists and no removal,
+    role or password change or "log out everywhere" happened since it signed in. One consistent read."""
+    try:
+        owner = store.get_owner(email)
+    except NotFound:
+        return None
+    return owner if owner.session_version == session_version else None
+
+
+def change_password(store: Store, owner: Owner, current: str, new: str) -> Owner | None:
+    """The new password ends every session (the caller signs this one in again); None for a wrong current one.
+
+    :raises ValueError: the new password is too short.
+    """
+    if not check_password_hash(owner.password_hash, current):
+        return None
+    return store.change_owner(owner, password_hash=password_hash(new))
+
+
+def log_out_everywhere(store: Store, owner: Owner) -> Owner | None:
+    return store.change_owner(owner)
 
 
 def _key_hash(key: str) -> str:
@@ -85,3 +132,4 @@ def api_key_owner(store: Store, key: str) -> str | None:
 
 def revoke_api_key(store: Store, key_hash: str) -> bool:
     return store.revoke_api_key(key_hash, utcnow().isoformat())
+

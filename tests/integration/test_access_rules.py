@@ -1,6 +1,6 @@
 """The corners of the access rules the route walks do not reach: the login redirect keeps where a visitor was
-going (for a page, not a post), assets need no login, a HEAD is a read, a session without a role is a viewer's,
-and the CSV import page's own upload limit applies before anything reads the body."""
+going (for a page, not a post), assets need no login, a HEAD is a read, the role is the store's and not the
+cookie's, and the CSV import page's own upload limit applies before anything reads the body."""
 from __future__ import annotations
 
 import io
@@ -10,6 +10,9 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from survey_app.services import create_owner
+from survey_app.services.team import change_role
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
 from tests.factories import make_survey
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
@@ -49,14 +52,25 @@ def test_a_head_request_is_a_read_a_viewer_may_make(client, owner, store):
 
 
 @MOTO
-def test_a_session_without_a_role_is_a_viewers(client, owner, store):
+def test_the_role_comes_from_the_store_never_from_the_cookie(client, owner, store):
     survey = make_survey(store)
-    owner.login()
+    owner.login(email="viewer@toko.test", password="viewer-pass", role="viewer")
     with client.session_transaction() as session:
-        del session["role"]
-    assert client.get(f"/owner/surveys/{survey.id}").status_code == 200
+        session["role"] = "admin"  # what round 1 trusted
     assert client.get(f"/owner/surveys/{survey.id}/edit").status_code == 403
     assert client.post("/owner/surveys", data={"template": "post_purchase_nps"}).status_code == 403
+
+
+@MOTO
+def test_a_session_from_before_a_role_change_is_sent_to_login(client, owner, store):
+    survey = make_survey(store)
+    owner.login()
+    assert client.get(f"/owner/surveys/{survey.id}/edit").status_code == 200
+    create_owner(store, "second@toko.test", "second-pass", "admin")
+    change_role(store, OWNER_EMAIL, "viewer")
+    assert login_target(client.get(f"/owner/surveys/{survey.id}/edit"))  # that session has ended
+    owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
+    assert client.get(f"/owner/surveys/{survey.id}/edit").status_code == 403  # now a viewer
 
 
 @MOTO

@@ -1,6 +1,7 @@
-"""Every owner route walked with real ids, for every role: a page the role may read answers 200 (not a 404
-from an id that does not exist), everything else 403; and every state-changing owner route refuses a post
-without a CSRF token with a 400 and writes nothing."""
+"""Every owner route walked with real ids, for every role (admin, agent, viewer): a page the role may read
+answers 200 (not a 404 from an id that does not exist), a post it may make reaches its form, everything else is
+403 and writes nothing; a viewer never sees who a customer is; and every state-changing owner route refuses a
+post without a CSRF token with a 400 and writes nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -52,16 +53,34 @@ def table_items(store) -> list:
     return sorted((item for page in pages for item in page["Items"]), key=repr)
 
 
+def marked(app, mark: str) -> set[str]:
+    return {e for e, view in app.view_functions.items() if getattr(view, mark, False)}
+
+
+def may_post(app, role: str, endpoint: str) -> bool:
+    """Admins post anywhere; agents to case pages and their own account; viewers to their own account only."""
+    return (role == "admin" or endpoint in marked(app, "own_account")
+            or (role == "agent" and endpoint in marked(app, "case_work")))
+
+
+def test_only_case_pages_take_an_agents_posts_and_only_account_pages_everyones(app):
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    assert "dashboard.case" in marked(app, "case_work")
+    assert all("/cases" in rules[e] for e in marked(app, "case_work")), marked(app, "case_work")
+    assert marked(app, "own_account") and all(rules[e].startswith("/owner/account/") for e in marked(app, "own_account"))
+    assert not (marked(app, "case_work") | marked(app, "own_account")) & ADMIN_ONLY_PAGES
+
+
 @MOTO
-@pytest.mark.parametrize("role", ["admin", "viewer"])
+@pytest.mark.parametrize("role", ["admin", "agent", "viewer"])
 def test_every_role_reads_what_it_may_and_is_refused_the_rest_on_real_pages(app, client, owner, store, role):
     ids = real_ids(app, client, owner, store)
     owner.login(email=f"{role}@toko.test", password=f"{role}-pass", role=role)
-    walked = {"read": 0, "refused": 0}
+    walked = {"read": 0, "refused": 0, "posted": 0}
     for endpoint, method, url in owner_routes(app, ids):
         if method != "GET":
             continue
-        expected = 403 if role == "viewer" and endpoint in ADMIN_ONLY_PAGES else 200
+        expected = 403 if role != "admin" and endpoint in ADMIN_ONLY_PAGES else 200
         response = client.get(url)
         assert response.status_code == expected, f"{role}: GET {url} ({endpoint}) answered {response.status_code}"
         walked["read" if expected == 200 else "refused"] += 1
@@ -71,22 +90,46 @@ def test_every_role_reads_what_it_may_and_is_refused_the_rest_on_real_pages(app,
             continue
         before = table_items(store)
         response = client.open(url, method=method, data={"csrf_token": token})
-        if role == "viewer":  # a viewer changes nothing, whatever it posts
-            assert response.status_code == 403, f"viewer: {method} {url} ({endpoint}) answered {response.status_code}"
-            assert table_items(store) == before, f"viewer: {method} {url} wrote to the table"
-            walked["refused"] += 1
-        else:  # an admin's post reaches its form: judged there (400/422 for an empty form), never refused or lost
+        if may_post(app, role, endpoint):  # reaches its form: judged there (400/422 for an empty form)
             assert response.status_code not in (401, 403, 404) and response.status_code < 500, (
-                f"admin: {method} {url} ({endpoint}) answered {response.status_code}")
+                f"{role}: {method} {url} ({endpoint}) answered {response.status_code}")
+            walked["posted"] += 1
+        else:  # refused, and nothing written whatever it posts
+            assert response.status_code == 403, f"{role}: {method} {url} ({endpoint}) answered {response.status_code}"
+            assert table_items(store) == before, f"{role}: {method} {url} wrote to the table"
+            walked["refused"] += 1
     gets = [e for e, method, _ in owner_routes(app, ids) if method == "GET"]
+    posts = [e for e, method, _ in owner_routes(app, ids) if method != "GET" and e != "auth.logout"]
     if role == "admin":
-        assert walked == {"read": len(gets), "refused": 0}
+        assert walked == {"read": len(gets), "refused": 0, "posted": len(posts)}
     else:
         readable = [e for e in gets if e not in ADMIN_ONLY_PAGES]
+        allowed = [e for e in posts if may_post(app, role, e)]
         assert walked["read"] == len(readable) >= 9 and walked["refused"] >= len(ADMIN_ONLY_PAGES) + 8, walked
-        for readable in ("dashboard.dashboard", "dashboard.cases", "dashboard.case", "dashboard.printable"):
-            url = next(u for e, m, u in owner_routes(app, ids) if e == readable and m == "GET")
-            assert client.get(url).status_code == 200  # dashboards, comments and cases: the viewer's job
+        assert walked["posted"] == len(allowed) >= (4 if role == "agent" else 3), walked
+        case_url = next(u for e, m, u in owner_routes(app, ids) if e == "dashboard.case" and m == "GET")
+        case_page = client.get(case_url).get_data(as_text=True)
+        contacts = ("Rina", "rina@example.com", "reach-email")
+        if role == "viewer":  # numbers and comments, never who the customer is
+            assert not any(c in case_page for c in contacts) and "Kurir telat" in case_page
+        else:
+            assert all(c in case_page for c in contacts)
+
+
+@MOTO
+def test_an_agent_works_a_case_and_a_viewer_cannot(app, client, owner, store):
+    ids = real_ids(app, client, owner, store)
+    url = f"/owner/surveys/{ids['survey_id']}/cases/{ids['token']}"
+    for role, expected in (("viewer", 403), ("agent", 200)):
+        owner.login(email=f"{role}@toko.test", password=f"{role}-pass", role=role)
+        case = store.get_case(ids["survey_id"], ids["token"])
+        response = client.post(url, data={"csrf_token": csrf_token(client, url), "status": "contacted",
+                                          "assignee": "", "note": f"called by the {role}",
+                                          "version": str(case.version)})
+        assert response.status_code == expected, (role, response.status_code)
+        owner.logout()
+    notes = [note["text"] for note in store.get_case(ids["survey_id"], ids["token"]).notes]
+    assert notes == ["called by the agent"]
 
 
 @MOTO

@@ -6,6 +6,7 @@ from flask import abort, current_app, g, render_template, request, url_for
 from ...errors import NotFound
 from ...services import ask_again, case_board, contact_links, update_case, utcnow, whatsapp_share_link
 from .. import current_store
+from ..access import case_work
 from . import bp
 from .forms import CaseForm
 from .routes import load_survey
@@ -19,6 +20,7 @@ def cases(survey_id: str):
 
 
 @bp.route("/surveys/<survey_id>/cases/<response_id>", methods=["GET", "POST"])
+@case_work
 def case(survey_id: str, response_id: str):
     """One case's workflow. A form drawn from an older version than the stored one (another tab, a colleague)
     changes nothing: it is shown the case as it is now, with what was typed kept, to send again."""

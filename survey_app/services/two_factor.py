@@ -1,0 +1,79 @@
+"""Optional two-factor sign-in: TOTP (RFC 6238, pyotp: an authenticator app's 6-digit code, each accepted once)
+and ten single-use recovery codes, shown once and stored only as SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+import pyotp
+
+from ..domain.models import Owner
+from ..store import Store
+from .common import utcnow
+
+RECOVERY_CODES = 10
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # 16 characters of it: 80 bits
+DRIFT_STEPS = 1  # a code from the 30 s before or after also counts: phones' clocks drift
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str, issuer: str) -> str:
+    """The otpauth:// address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
+
+
+def _step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step `code` belongs to, within the allowed drift; None when it matches none."""
+    code = "".join(code.split())
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _code_hash(code: str) -> str:
+    """Recovery codes are 80-bit random: a fast hash is enough. Dashes, spaces and case do not matter."""
+    return hashlib.sha256("".join(code.split()).replace("-", "").upper().encode()).hexdigest()
+
+
+def _recovery_codes() -> list[str]:
+    codes = ["".join(secrets.choice(BASE32) for _ in range(16)) for _ in range(RECOVERY_CODES)]
+    return ["-".join(code[i:i + 4] for i in range(0, 16, 4)) for code in codes]
+
+
+def enable(store: Store, owner: Owner, secret: str, code: str, now: datetime | None = None) -> list[str] | None:
+    """Turns two-factor on once the app shows a right code for the new secret; returns the recovery codes (shown
+    once) or None for a wrong code. Other sessions end."""
+    step = _step(secret, code, now or utcnow())
+    if step is None:
+        return None
+    codes = _recovery_codes()
+    changed = store.change_owner(owner, totp_secret=secret, totp_last_step=step,
+                                 recovery_codes=tuple(_code_hash(c) for c in codes))
+    return codes if changed else None
+
+
+def disable(store: Store, owner: Owner, code: str, now: datetime | None = None) -> Owner | None:
+    """Needs a current code (or a recovery code): a borrowed open session alone cannot turn it off."""
+    if not verify(store, owner, code, now):
+        return None
+    return store.change_owner(store.get_owner(owner.email), totp_secret="", totp_last_step=0, recovery_codes=())
+
+
+def verify(store: Store, owner: Owner, code: str, now: datetime | None = None) -> bool:
+    """A current TOTP code not used before, or an unused recovery code (then spent)."""
+    step = _step(owner.totp_secret, code, now or utcnow()) if owner.totp_secret else None
+    if step is not None:
+        return step > owner.totp_last_step and store.use_totp_step(owner.email, step)
+    if len(code) > 40:
+        return False
+    return store.use_recovery_code(owner.email, _code_hash(code))
