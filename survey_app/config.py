@@ -62,6 +62,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # an owner's session ends after this many seconds idle
+    "PASSWORD_RESET_ANSWER_MS": 1000,  # every reset request answers after this long, account or not
 }
 DEV_ENVS = ("dev", "test")
 PREFIX = "SURVEY_"

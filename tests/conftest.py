@@ -119,7 +119,7 @@ class OwnerActions:
         self._client, self._store = client, store
 
     def login(self, email=OWNER_EMAIL, password=OWNER_PASSWORD, role="admin"):
-        create_owner(self._store, email, password, role)
+        create_owner(self._store, email, password, role, force=True)
         return self.attempt(email, password)
 
     def attempt(self, email, password):

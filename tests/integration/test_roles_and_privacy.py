@@ -1,46 +1,21 @@
-"""Which pages are admin-only, login throttling with lock-out, and erasure on request (the role walks:
-test_role_walks.py)."""
+"""Which pages are admin-only, and erasure on request (the role walks: test_role_walks.py; login throttling:
+test_login_throttle.py)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-from survey_app.services import accounts, create_invitation, login_locked, record_login_failure, submit_response
+from survey_app.services import create_invitation, submit_response
 from survey_app.web.answer.forms import new_submission_id
-from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.factories import make_survey
 
 ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.delivery", "dashboard.import_csv",
                     "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy",
-                    "dashboard.job", "dashboard.jobs"}
+                    "dashboard.job", "dashboard.jobs", "dashboard.team", "dashboard.team_role",
+                    "dashboard.team_remove", "dashboard.team_clear"}
 
 
 def test_admin_only_marks_match_the_list_above(app):
     marked = {e for e in app.view_functions if getattr(app.view_functions[e], "admin_only", False)}
     assert marked == ADMIN_ONLY_PAGES
-
-
-def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, owner, store, monkeypatch):
-    monkeypatch.setattr(accounts, "utcnow", lambda: datetime(2026, 11, 28, 10, 14, 59, tzinfo=timezone.utc))
-    owner.login()
-    owner.logout()
-    for _ in range(5):
-        assert owner.attempt(OWNER_EMAIL, "wrong password").status_code == 401
-    locked = owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
-    assert locked.status_code == 429 and "paused for 15 minutes" in locked.get_data(as_text=True)
-    assert client.get("/owner/").status_code == 302
-    owner.login(email="other@toko.test", password="other-pass")  # another account is not locked
-    assert client.get("/owner/").status_code == 200
-    monkeypatch.setattr(accounts, "utcnow", lambda: datetime(2026, 11, 28, 10, 15, tzinfo=timezone.utc))
-    assert owner.attempt(OWNER_EMAIL, OWNER_PASSWORD).status_code == 302  # the next window opens the account
-
-
-def test_lockout_ends_with_its_window_and_counts_per_address_too(store):
-    now = datetime(2026, 11, 28, 10, 1, tzinfo=timezone.utc)
-    for i in range(30):
-        record_login_failure(store, f"guess{i}@toko.test", "10.0.0.9", now=now)
-    assert login_locked(store, "anyone@toko.test", "10.0.0.9", now=now)
-    assert not login_locked(store, "anyone@toko.test", "10.0.0.8", now=now)
-    assert not login_locked(store, "anyone@toko.test", "10.0.0.9", now=now + timedelta(minutes=15))
 
 
 def test_erasure_removes_personal_data_keeps_counts_and_is_audited(client, owner, store, runner):
