@@ -72,14 +72,15 @@ class ChatState:
 def askable(question: Question) -> bool:
     """What a chat can ask: free text, a rating (CSAT 1-5, CES 1-7), one choice out of at most ten."""
     return (question.type in TEXT_TYPES or question.type in (CSAT, CES)
-            or (question.type == SINGLE and 0 < len(question.options) <= MAX_LIST_ROWS))
+            or (question.type == SINGLE and 0 < len(question.live_options) <= MAX_LIST_ROWS))
 
 
 def next_question(survey: Survey, after: str) -> Question | None:
-    """The first askable question after `after` (a question id) in the survey's order; never the NPS again."""
+    """The first askable question after `after` (a question id) in the survey's order; never the NPS again, never
+    a retired question."""
     ids = [q.id for q in survey.questions]
     start = ids.index(after) + 1 if after in ids else 0
-    return next((q for q in survey.questions[start:] if q.type != NPS and askable(q)), None)
+    return next((q for q in survey.questions[start:] if q.type != NPS and not q.retired and askable(q)), None)
 
 
 def within_window(received_at: str, now: datetime) -> bool:
@@ -92,11 +93,11 @@ def choice_id(question: Question, value: str) -> str:
 
 
 def choice_values(question: Question) -> list[str]:
-    """The values a pick-one question offers, in order: the scale's numbers or the options' values."""
+    """The values a pick-one question offers, in order: the scale's numbers or the live options' values."""
     if question.scale:
         low, high = question.scale
         return [str(v) for v in range(low, high + 1)]
-    return [option.value for option in question.options]
+    return [option.value for option in question.live_options]
 
 
 def read_answer(question: Question, kind: str, text: str, reply_id: str, titles: dict[str, str]) -> object | None:

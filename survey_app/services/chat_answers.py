@@ -171,7 +171,7 @@ def _choices(question: Question, lang: str) -> list[tuple[str, str]]:
                 values[-1]: translate(f"{question.type}_high", lang)}
         titles = [f"{value} - {ends[value]}" if value in ends else value for value in values]
     else:
-        titles = [option.label.get(lang) for option in question.options]
+        titles = [option.label.get(lang) for option in question.live_options]
     return [(value, short_title(title, limit)) for value, title in zip(values, titles)]
 
 

@@ -1,12 +1,13 @@
 """Reading what a customer typed in the chat: scores, choices, free text, and the question that comes next."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from survey_app.domain.chat_survey import (is_chat_submission, next_question, parse_number, read_answer, short_title,
-                                           submission_id, within_window)
+from survey_app.domain.chat_survey import (choice_values, is_chat_submission, next_question, parse_number, read_answer,
+                                           short_title, submission_id, within_window)
 from survey_app.domain.templates import TEMPLATES
-from survey_app.domain.models import Survey, Text
+from survey_app.domain.models import SINGLE, Option, Question, Survey, Text
 
 
 @pytest.mark.parametrize("text, score", [
@@ -77,3 +78,13 @@ def test_titles_longer_than_whatsapp_allows_are_cut_at_a_word():
     assert short_title("1 - Sangat tidak puas sekali dengan produk") == "1 - Sangat tidak puas…"
     assert len(short_title("x" * 40)) == 24
     assert short_title(Text("Yes", "Ya").get("id")) == "Ya"
+
+
+def test_a_retired_question_or_option_is_never_asked_in_the_chat():
+    survey = _post_purchase()
+    retired = replace(survey, questions=tuple(replace(q, retired=True) if q.id == "reason" else q
+                                              for q in survey.questions))
+    assert next_question(retired, "nps").id == "csat_product"
+    choice = Question("resolved", SINGLE, Text("Resolved?", "Selesai?"), options=(
+        Option("yes", Text("Yes", "Ya")), Option("old", Text("Old", "Lama"), retired=True)))
+    assert choice_values(choice) == ["yes"]
