@@ -134,7 +134,9 @@ def test_lambda_policy_is_least_privilege(template):
     table = by_sid["TableReadWrite"]
     assert table["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
     assert set(as_list(by_sid["SendAsTheConfiguredSender"]["Action"])) == {"ses:SendEmail", "ses:SendRawEmail"}
-    assert by_sid["SendAsTheConfiguredSender"]["Resource"]["Fn::Sub"].endswith(":identity/${SenderEmail}")
+    identity, configuration_set = (r["Fn::Sub"] for r in by_sid["SendAsTheConfiguredSender"]["Resource"])
+    assert identity.endswith(":identity/${SenderEmail}")
+    assert configuration_set.endswith(":configuration-set/survey-app-${Stage}")
     ssm = by_sid["ReadThisStagesSecrets"]
     assert set(as_list(ssm["Action"])) == {"ssm:GetParameter", "ssm:GetParameters"}
     assert ssm["Resource"]["Fn::Sub"].endswith(":parameter/survey-app/${Stage}/*")
@@ -144,6 +146,31 @@ def test_lambda_policy_is_least_privilege(template):
     invoke = by_sid["InvokedByItsApi"]
     assert all(r["Fn::Sub"].split(":function:")[1] in ("${LambdaFunctionName}", "${LambdaFunctionName}:*")
                for r in invoke["Resource"])
+
+
+def test_ses_bounces_and_complaints_reach_the_apps_sns_endpoint(template):
+    """Configuration set -> event destination (bounce, complaint, delivery) -> topic -> HTTPS subscription to the
+    route the app serves; the outputs name the two settings the app needs."""
+    resources = template["Resources"]
+    configuration_set = only(resources_of_type(template, "AWS::SES::ConfigurationSet"))["Properties"]
+    destination = only(resources_of_type(template, "AWS::SES::ConfigurationSetEventDestination"))["Properties"]
+    (configuration_set_name,) = [n for n, r in resources.items() if r["Type"] == "AWS::SES::ConfigurationSet"]
+    assert destination["ConfigurationSetName"] == {"Ref": configuration_set_name}
+    events = destination["EventDestination"]
+    assert events["Enabled"] is True and {"bounce", "complaint"} <= set(events["MatchingEventTypes"])
+    topic_name = events["SnsDestination"]["TopicARN"]["Ref"]
+    assert resources[topic_name]["Type"] == "AWS::SNS::Topic"
+    assert resources[topic_name]["Properties"]["SignatureVersion"] in ("1", "2")
+    subscriptions = [r for r in resources_of_type(template, "AWS::SNS::Subscription").values()
+                     if r["Properties"]["TopicArn"] == {"Ref": topic_name}]
+    (subscription,) = subscriptions
+    assert subscription["Properties"]["Protocol"] == "https"
+    path = subscription["Properties"]["Endpoint"]["Fn::Sub"].removeprefix("${PublicUrl}")
+    app = create_app({"ENV": "test", "TABLE_NAME": "unused"})
+    assert path in {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert template["Outputs"]["EmailEventsTopicArn"]["Value"] == {"Ref": topic_name}
+    assert template["Outputs"]["EmailConfigurationSetName"]["Value"] == {"Ref": configuration_set_name}
+    assert configuration_set["Name"] == {"Fn::Sub": "survey-app-${Stage}"}
 
 
 def test_lambda_role_carries_only_the_policy(template):
