@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from survey_app.channels import ChannelError
 from survey_app.domain.conversation import ChatText, InboundMessage
 from survey_app.domain.models import WHATSAPP_CHANNEL
 from survey_app.services import submit_response
@@ -238,3 +239,12 @@ def test_the_personal_link_says_already_answered_after_a_chat_score(store, chat,
     handle_reply(store, inbound("9"), Outbox(), NOW)
     page = client.get(f"/s/{invitation.token}?lang=en")
     assert page.status_code == 200 and "This link has already been used" in page.get_data(as_text=True)
+
+
+def test_a_question_that_cannot_be_sent_leaves_the_score_recorded(store, chat):
+    survey, invitation = chat
+
+    def refused(message):
+        raise ChannelError("WhatsApp API 400: (#131047) Re-engagement message")
+    assert handle_reply(store, inbound("9"), refused, NOW) is True
+    assert store.get_response(survey.id, invitation.token).answers == {"nps": 9}

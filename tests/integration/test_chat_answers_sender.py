@@ -9,6 +9,7 @@ import pytest
 
 from survey_app.channels.whatsapp import WhatsAppCloud
 from survey_app.domain.conversation import InboundMessage
+from survey_app.errors import StoreUnavailable
 from survey_app.services import Sender, create_invitation, send_due
 from survey_app.services.chat_answers import handle_reply
 from tests.factories import make_survey
@@ -63,3 +64,14 @@ def test_a_number_reply_to_a_link_only_template_is_not_taken_as_a_score(app, sto
     survey, invitation = _sent_invitation(app, store, channel, "survey_invitation")
     assert handle_reply(store, _reply("8", "wamid.in1", 1), channel.send, NOW) is False
     assert not store.response_exists(survey.id, invitation.token) and len(fake.requests) == 1
+
+
+def test_a_chat_pointer_that_cannot_be_written_never_fails_the_send(app, store, whatsapp, monkeypatch):
+    fake, channel = whatsapp
+
+    def unavailable(*args):
+        raise StoreUnavailable("DynamoDB put_item failed: throttled")
+    monkeypatch.setattr(store, "point_chat", unavailable)
+    survey, invitation = _sent_invitation(app, store, channel, "survey_invitation_number")
+    assert store.get_invitation(invitation.token).state == "sent"
+    assert handle_reply(store, _reply("8", "wamid.in1", 1), channel.send, NOW) is False  # the link still works
