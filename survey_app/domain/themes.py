@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import sentiment_model
 from .models import Text
 
 THEMES = ("product", "service", "communication", "delivery", "price", "system")
@@ -108,7 +109,7 @@ NEGATIVE = """
     failed wrong wet cold bitter dry stale fake nightmare ignore annoyed forgot forever ages shrank
     fell_apart smell smelling hassle complain complaint stuck lost missing dirty useless mess messy
     force_close down tingkatkan perbaiki improve benahi menurun beda berbeda different kosong out_of_stock
-    hard difficult long murahan feels_cheap looks_cheap
+    hard difficult long murahan feels_cheap looks_cheap kecil
     """
 STRONG_POSITIVE = "mantap mantul puas memuaskan love excellent amazing awesome perfect best juara top_markotop"
 STRONG_NEGATIVE = "kecewa kapok parah nyesel menyesal terrible awful horrible worst disappointed disappointing scam"
@@ -261,8 +262,12 @@ def _judged(following: list[str]) -> bool:
 
 def score(text: str) -> float:
     """Sum of word polarities: negation flips the next polar word, "tapi"/"but" outweighs what came before."""
+    return _score(_tokens(text))
+
+
+def _score(tokens: list[str]) -> float:
     total, weight, boost, negated, last = 0.0, 1.0, 1.0, 0, 0.0
-    for token in _tokens(text) + ["."]:
+    for token in tokens + ["."]:
         if token in _BOUNDARY or token in _CONTRAST or token in _CONCESSION:
             if negated:  # a denial with nothing to flip ("gak bisa login") still reports a failure
                 total -= weight
@@ -304,10 +309,17 @@ def score(text: str) -> float:
     return total
 
 
+def comment_features(text: str) -> dict[str, float]:
+    """What the sentiment model reads: the listed forms of the words, and the word lists' own score."""
+    tokens = _tokens(text)
+    return sentiment_model.features(tokens, _BOUNDARY, _NEGATORS, _CONTRAST, _score(tokens))
+
+
 def sentiment(text: str) -> str:
-    """"positive", "negative" or "neutral" (a lone "ok" or a plain statement)."""
-    value = score(text)
-    return "positive" if value >= 0.5 else "negative" if value <= -0.5 else "neutral"
+    """"positive", "negative" or "neutral" (a lone "ok", a plain statement, or no words at all)."""
+    if not any(ch.isalpha() for ch in text) and not any(e in text for e in EMOJI_POSITIVE + EMOJI_NEGATIVE):
+        return "neutral"
+    return sentiment_model.classify(comment_features(text))
 
 
 def is_complaint(text: str) -> bool:
