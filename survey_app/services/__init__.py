@@ -5,7 +5,7 @@ from .accounts import api_key_owner, authenticate, create_api_key, create_owner,
 from .common import local_day, new_token, utcnow
 from .dashboard import Summary, survey_summary
 from .invitations import (ImportReport, LinkExpired, Purchase, PurchaseError, create_invitation, failures,
-                          import_purchases, invitation_for_purchase, iter_csv_rows, mark_sent, open_invitation,
+                          import_purchases, invitation_for_purchase, mark_sent, open_invitation,
                           opt_out, parse_purchase, retry_failed, send_list, whatsapp_share_link)
 from .privacy import Erasure, erasure_contacts
 from .reconcile import Drift, reconcile
@@ -17,7 +17,7 @@ __all__ = [
     "Alerter", "send_alerts", "CaseBoard", "ask_again", "case_board", "contact_links", "update_case",
     "api_key_owner", "authenticate", "create_api_key", "create_owner", "revoke_api_key", "local_day", "new_token",
     "utcnow", "Summary", "survey_summary", "ImportReport", "LinkExpired", "Purchase", "PurchaseError",
-    "create_invitation", "failures", "import_purchases", "invitation_for_purchase", "iter_csv_rows", "mark_sent",
+    "create_invitation", "failures", "import_purchases", "invitation_for_purchase", "mark_sent",
     "open_invitation", "opt_out", "parse_purchase", "retry_failed", "send_list", "whatsapp_share_link",
     "Erasure", "erasure_contacts", "Drift", "reconcile", "PastAnswer", "amend_response", "counters_for", "import_history", "submit_response", "unanswered_questions", "Sender",
     "send_due", "save_survey", "survey_from_template",

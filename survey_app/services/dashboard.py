@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain import metrics
 from ..domain.models import Comment, Survey
+from ..domain.segments import in_segment
 from ..domain.themes import THEMES
 from ..store import Store
 from .common import local_day, utcnow
@@ -131,11 +132,8 @@ def _utc(moment: datetime) -> str:
 
 
 def _matches(comment: Comment, filters: Filters) -> bool:
-    if filters.segment is not None:
-        prop, value = filters.segment
-        own = comment.properties | {"language": comment.language}
-        if own.get(prop) != value:
-            return False
+    if not in_segment(comment.segments, filters.segment):
+        return False
     if filters.category and (comment.score is None or comment.score not in CATEGORY_SCORES[filters.category]):
         return False
     if filters.theme and filters.theme not in comment.themes:

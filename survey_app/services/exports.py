@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 from ..domain.metrics import category
 from ..domain.models import Response, Survey
+from ..domain.segments import in_segment
 from ..store import Store
 from .dashboard import Filters
 
@@ -29,7 +30,7 @@ def neutralise(value: object) -> str:
 def belongs(response: Response, filters: Filters) -> bool:
     if not filters.first_day <= response.day <= filters.last_day:
         return False
-    return filters.segment is None or response.segments.get(filters.segment[0]) == filters.segment[1]
+    return in_segment(response.segments, filters.segment)
 
 
 def matching_responses(store: Store, survey: Survey, filters: Filters, page_size: int = 500) -> Iterator[Response]:

@@ -5,12 +5,12 @@ import urllib.parse
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator, Mapping
-from zoneinfo import ZoneInfo
+from typing import Iterable, Mapping
 
-from ..domain.contacts import ContactError, normalise_email, normalise_phone
+from ..domain.contacts import ContactError, normalise_email
 from ..domain.models import (FAILED, LANGUAGES, MANUAL_CHANNEL, OPENED, QUEUED, SCHEDULED, SENT, UNCONFIRMED,
                              WA_LINK_CHANNEL, Invitation, Survey)
+from ..domain.segments import MAX_SEGMENT_VALUES, OTHER, SYSTEM_SEGMENTS
 from ..errors import Duplicate, StoreUnavailable
 from ..store import Store
 from .common import local_day, new_token, utcnow
@@ -18,7 +18,8 @@ from .common import local_day, new_token, utcnow
 MAX_PROPERTIES = 20
 MAX_FIELD = 200
 MAX_PROPERTY_NAME = 40  # it becomes part of DynamoDB keys (segment aggregates)
-KNOWN_COLUMNS = {"name", "customer_name", "email", "phone", "order_ref", "purchased_at", "language"}
+KNOWN_COLUMNS = {"name", "customer_name", "email", "phone", "order_ref", "purchased_at", "language", "status"}
+RECENT_ORDERS = 1000  # order references remembered while reading a file: an order's further item lines follow it
 
 
 class LinkExpired(Exception):
@@ -27,6 +28,10 @@ class LinkExpired(Exception):
 
 class PurchaseError(ValueError):
     """One purchase row that cannot become an invitation; the message says why."""
+
+
+class PurchaseSkipped(PurchaseError):
+    """A good row deliberately not invited: cancelled or returned, or bought too long ago."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Purchase:
     purchased_at: datetime | None = None
     language: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    status: str = ""
+    segments: tuple[str, ...] | None = None  # properties chosen as segments; None: all of them (API, own format)
 
 
 @dataclass
@@ -46,6 +53,7 @@ class ImportReport:
     duplicates: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _clean_properties(properties: Mapping[str, object]) -> dict[str, str]:
@@ -61,13 +69,19 @@ def _clean_properties(properties: Mapping[str, object]) -> dict[str, str]:
 
 def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str = "62",
                    tz_name: str = "Asia/Jakarta") -> Purchase:
-    """A purchase from a CSV row or API object: columns beyond the known ones become customer properties.
+    """A purchase from a file row (mapped: imports/mapping.py) or an API object: columns beyond the known ones
+    become customer properties.
 
     :raises PurchaseError: with the reason, for the report.
     """
+    from ..imports.mapping import SEGMENTS, UNREADABLE
+    from ..imports.values import CellError, parse_phone, parse_time
+
     if UNREADABLE in row:
         raise PurchaseError(str(row[UNREADABLE]))
-    values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items() if k}
+    segments = row.get(SEGMENTS)
+    values = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items()
+              if k and k != SEGMENTS}
     if any(not _encodable(text) for pair in values.items() for text in pair):
         raise PurchaseError("text must be valid Unicode (a lone UTF-16 surrogate was sent)")
     order_ref = values.get("order_ref", "")
@@ -78,9 +92,13 @@ def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str =
             raise PurchaseError(f"{name} is longer than {MAX_FIELD} characters")
     try:
         email = normalise_email(values.get("email", ""))
-        phone = normalise_phone(values.get("phone", ""), country_code)
-    except ContactError as error:
+        phone = parse_phone(values.get("phone", ""), country_code)
+    except (ContactError, CellError) as error:
         raise PurchaseError(str(error)) from None
+    try:
+        purchased_at = parse_time(values.get("purchased_at", ""), tz_name) or now
+    except CellError as error:
+        raise PurchaseError(f"purchased_at {error}") from None
     if not (email or phone):
         raise PurchaseError("needs an e-mail or a phone number")
     language = values.get("language", "").lower()
@@ -88,8 +106,9 @@ def parse_purchase(row: Mapping[str, object], now: datetime, country_code: str =
         raise PurchaseError(f"language must be one of {', '.join(LANGUAGES)} or empty")
     return Purchase(
         order_ref=order_ref, customer_name=values.get("name") or values.get("customer_name", ""), email=email,
-        phone=phone, purchased_at=_parse_time(values.get("purchased_at", ""), now, tz_name), language=language,
+        phone=phone, purchased_at=purchased_at, language=language,
         properties=_clean_properties({k: v for k, v in values.items() if k not in KNOWN_COLUMNS}),
+        status=values.get("status", ""), segments=tuple(segments) if segments is not None else None,
     )
 
 
@@ -101,28 +120,22 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _parse_time(text: str, now: datetime, tz_name: str) -> datetime:
-    if not text:
-        return now
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
-    except ValueError:
-        raise PurchaseError(f"purchased_at {text!r} is not a date like 2026-11-28 or 2026-11-28T14:30:00+07:00") \
-            from None
-    if moment.tzinfo is None:  # shops write local times: the owner's time zone unless an offset is given
-        moment = moment.replace(tzinfo=ZoneInfo(tz_name))
-    if not 2000 <= moment.year <= 2100:
-        raise PurchaseError(f"purchased_at {text!r} is out of range (years 2000 to 2100)")
-    return moment
+def _capped_segments(store: Store, survey_id: str, properties: Mapping[str, str],
+                     names: Iterable[str] | None) -> dict[str, str]:
+    """The chosen segments' values; a value beyond a segment's first MAX_SEGMENT_VALUES counts as 'other'."""
+    chosen = properties if names is None else {n: properties[n] for n in names if properties.get(n)}
+    return {name: value if store.claim_segment_value(survey_id, name, value[:100], MAX_SEGMENT_VALUES) else OTHER
+            for name, value in chosen.items() if name not in SYSTEM_SEGMENTS}
 
 
 def create_invitation(
     store: Store, survey: Survey, *, customer_name: str = "", email: str = "", phone: str = "",
     order_ref: str = "", language: str = "", properties: dict[str, str] | None = None,
     now: datetime | None = None, lifetime_days: int | None = None, send_at: datetime | None = None,
-    tz_name: str = "Asia/Jakarta",
+    tz_name: str = "Asia/Jakarta", segments: Iterable[str] | None = None,
 ) -> Invitation:
     """A personal link. With `send_at` it is scheduled for the sender; without, the owner shares it by hand.
+    `segments` names the properties the dashboard counts (None: every property, as the API has always done).
 
     :raises Duplicate: the survey already has an invitation for this order reference.
     """
@@ -132,8 +145,8 @@ def create_invitation(
     invitation = Invitation(
         token=new_token(), survey_id=survey.id, customer_name=customer_name.strip()[:MAX_FIELD],
         email=email, phone=phone, order_ref=order_ref.strip()[:MAX_FIELD], language=language,
-        properties=_clean_properties(properties or {}),
-        channel=MANUAL_CHANNEL, state=SCHEDULED if send_at else SENT, created_at=now.isoformat(),
+        properties=(clean := _clean_properties(properties or {})),
+        segment_values=_capped_segments(store, survey.id, clean, segments), channel=MANUAL_CHANNEL, state=SCHEDULED if send_at else SENT, created_at=now.isoformat(),
         send_at=starts.isoformat(), sent_at="" if send_at else now.isoformat(), expires_at=expires.isoformat(),
     )
     store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
@@ -143,31 +156,50 @@ def create_invitation(
     return invitation
 
 
+def send_time(survey: Survey, purchase: Purchase, now: datetime) -> datetime:
+    """When the invitation for a purchase goes out.
+
+    :raises PurchaseSkipped: the order was cancelled or returned, or bought longer ago than the survey allows.
+    """
+    from ..imports.values import not_kept
+
+    if purchase.status and not_kept(purchase.status):
+        raise PurchaseSkipped(f"order status {purchase.status!r}: cancelled or returned, not invited")
+    if purchase.purchased_at < now - timedelta(days=survey.delivery.purchase_max_age_days):
+        raise PurchaseSkipped(f"bought {purchase.purchased_at.date()}, more than "
+                              f"{survey.delivery.purchase_max_age_days} days ago: not invited")
+    return max(purchase.purchased_at + timedelta(days=survey.delivery.delay_days), now)
+
+
 def invitation_for_purchase(store: Store, survey: Survey, purchase: Purchase, now: datetime) -> Invitation:
-    """:raises Duplicate: re-imported order reference."""
-    send_at = max(purchase.purchased_at + timedelta(days=survey.delivery.delay_days), now)
+    """:raises Duplicate: re-imported order reference. :raises PurchaseSkipped: cancelled or too old."""
+    send_at = send_time(survey, purchase, now)
     return create_invitation(
         store, survey, customer_name=purchase.customer_name, email=purchase.email, phone=purchase.phone,
         order_ref=purchase.order_ref, language=purchase.language, properties=purchase.properties, now=now,
-        send_at=send_at,
+        send_at=send_at, segments=purchase.segments,
     )
 
 
 def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Mapping[str, object]]],
                      now: datetime | None = None, tz_name: str = "Asia/Jakarta",
-                     progress=lambda: None, workers: int = 1) -> ImportReport:
-    """Every good row becomes a scheduled invitation; bad rows are reported by line, duplicates skipped.
+                     progress=lambda: None, workers: int = 1, country_code: str = "62") -> ImportReport:
+    """Every good row becomes a scheduled invitation; bad rows are reported by line, skipped ones (cancelled,
+    too old) by line too, duplicates and further item lines of an order counted. A row is all or nothing.
 
     With `workers` > 1 rows are written in parallel (DynamoDB is the bottleneck, not Python), with a bounded
     number in flight so memory stays flat however large the file.
     """
     now = now or utcnow()
     report = ImportReport()
+    recent: dict[str, None] = {}  # insertion-ordered: the oldest is forgotten first
 
     def one(line: int, row: Mapping[str, object]) -> None:
         try:
-            purchase = parse_purchase(row, now, tz_name=tz_name)
+            purchase = parse_purchase(row, now, country_code, tz_name)
             invitation = invitation_for_purchase(store, survey, purchase, now)
+        except PurchaseSkipped as skipped:
+            report.skipped.append((line, str(skipped)))
         except PurchaseError as error:
             report.errors.append((line, str(error)))
         except Duplicate:
@@ -177,13 +209,30 @@ def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Map
             report.tokens.append(invitation.token)
         progress()
 
+    def first_line_of_order(row: Mapping[str, object]) -> bool:
+        """Marketplaces write one line per item; the order's first line stands for it, the others are counted
+        as duplicates without being read."""
+        order_ref = str(row.get("order_ref") or "").strip()
+        if order_ref in recent:
+            report.duplicates += 1
+            progress()
+            return False
+        if order_ref:
+            recent[order_ref] = None
+            if len(recent) > RECENT_ORDERS:
+                del recent[next(iter(recent))]
+        return True
+
     if workers <= 1:
         for line, row in rows:
-            one(line, row)
+            if first_line_of_order(row):
+                one(line, row)
         return report
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: set = set()
         for line, row in rows:
+            if not first_line_of_order(row):
+                continue
             if len(pending) >= workers * 4:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -192,6 +241,7 @@ def import_purchases(store: Store, survey: Survey, rows: Iterable[tuple[int, Map
         for future in pending:
             future.result()
     report.errors.sort()
+    report.skipped.sort()
     return report
 
 
@@ -255,26 +305,3 @@ def whatsapp_share_link(invitation: Invitation, link: str, lang: str) -> str:
 
     phone = invitation.phone.lstrip("+")
     return f"https://wa.me/{phone}?text={urllib.parse.quote(whatsapp_text(invitation, link, lang))}"
-
-
-UNREADABLE = "__unreadable__"
-
-
-def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) from CSV text; line numbers count the header as line 1, as spreadsheets do.
-    A line the csv module cannot read (say a cell over its size limit) becomes a refused row, then stops."""
-    import csv
-
-    reader = csv.DictReader(lines)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            # DictReader's own line_num is only updated after a row is read: the csv reader's is where it failed
-            message = f"unreadable CSV here ({error}); the rest of the file was not read"
-            yield reader.reader.line_num, {UNREADABLE: message}
-            return
-        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-

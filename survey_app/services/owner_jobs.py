@@ -21,7 +21,8 @@ from ..store import Store
 from .common import new_token, utcnow
 from .dashboard import Filters
 from .exports import CONTENT_TYPES, belongs, export_properties, lines
-from .invitations import import_purchases, iter_csv_rows
+from .imports import stored_rows
+from .invitations import import_purchases
 from .privacy import Erasure, audit_erasure, erase_holdings, erasure_contacts, forget_contacts
 
 log = logging.getLogger(__name__)
@@ -92,14 +93,15 @@ class OwnerJobs:
         audit_erasure(self.store, self.settings.audit_key, contacts, requested_by, at, job_id)  # before anything
         return self._start(job_id, ERASE, NO_SURVEY, {"contacts": contacts, "audit_at": at}, requested_by)
 
-    def start_import(self, survey: Survey, csv_bytes: bytes, requested_by: str) -> Job:
-        """The file waits in the bucket (never in the job item); the job deletes it when done."""
+    def start_import(self, survey: Survey, csv_bytes: bytes, requested_by: str, mapping: dict | None = None) -> Job:
+        """The file waits in the bucket (never in the job item); the job deletes it when done. `mapping`: the
+        roles of its columns (imports/mapping.py); without one the file is in the app's own format."""
         if self.objects is None:
             raise ValueError("no exports bucket is configured (SURVEY_EXPORTS_BUCKET)")
         job_id = new_token()
         key = f"imports/{survey.id}/{job_id}.csv"
         self.objects.put(key, csv_bytes, "text/csv")
-        return self._start(job_id, IMPORT, survey.id, {"key": key}, requested_by)
+        return self._start(job_id, IMPORT, survey.id, {"key": key, "mapping": mapping}, requested_by)
 
     def _start(self, job_id: str, kind: str, scope: str, params: dict, requested_by: str) -> Job:
         now = self.clock()
@@ -260,8 +262,8 @@ class _Run:
         key = self.job.params["key"]
         survey = self.store.get_survey(self.job.survey_id)
         done = int(self.job.cursor or 0)
-        self.progress = {"created": 0, "duplicates": 0, "refused": 0, "errors": []} | self.progress
-        rows = islice(iter_csv_rows(self.jobs.objects.lines(key)), done, None)
+        self.progress = {"created": 0, "duplicates": 0, "refused": 0, "errors": [], "skipped": 0} | self.progress
+        rows = islice(stored_rows(self.jobs.objects.lines(key), self.job.params.get("mapping")), done, None)
         while True:
             if not self.budget.allows():
                 return self.requeue(str(done))
@@ -274,6 +276,7 @@ class _Run:
             self.progress = {"created": self.progress["created"] + report.created,
                              "duplicates": self.progress["duplicates"] + report.duplicates,
                              "refused": self.progress["refused"] + len(report.errors),
+                             "skipped": self.progress["skipped"] + len(report.skipped),
                              "errors": (self.progress["errors"] + [list(e) for e in report.errors])[:MAX_ERRORS_KEPT]}
             if not self.save(str(done)):
                 return "skipped"

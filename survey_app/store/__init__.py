@@ -8,6 +8,7 @@ from .contacts import ContactIndexItems
 from .chats import ChatItems
 from .invitations import InvitationItems
 from .jobs import JobItems
+from .mappings import MappingItems
 from .messages import MessageItems
 from .open_links import OpenLinkItems
 from .privacy import PrivacyItems
@@ -19,7 +20,8 @@ from .webhooks import WebhookItems
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
-            OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems):
+            OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
+            MappingItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -32,7 +32,8 @@ def _comment_record(response: Response, texts: Mapping[str, str], score: int | N
         "response_id": response.response_id, "submitted_at": response.submitted_at, "texts": dict(texts),
         "score": score, "customer_name": response.customer_name, "properties": response.properties,
         "language": response.language, "themes": list(labels.get("themes", ())),
-        "sentiment": labels.get("sentiment", ""),
+        "sentiment": labels.get("sentiment", ""), "channel": response.channel,
+        "segment_values": response.segment_values,
     }
 
 
@@ -226,6 +227,7 @@ def _comments_of(survey_id: str, item: dict) -> list[Comment]:
                 question_id=question_id, text=text, score=item.get("score"),
                 customer_name=item.get("customer_name", ""), properties=item.get("properties", {}),
                 language=item.get("language", ""), themes=tuple(item.get("themes", ())),
-                sentiment=item.get("sentiment", ""))
+                sentiment=item.get("sentiment", ""), channel=item.get("channel", ""),
+                segment_values=item.get("segment_values", {}))
         for question_id, text in sorted(item["texts"].items())
     ]

@@ -1,4 +1,4 @@
-"""Owner pages for getting invitations out: delivery settings, CSV import, what was sent and what failed,
+"""Owner pages for getting invitations out: delivery settings, what was sent and what failed,
 the WhatsApp send list, API keys and QR codes."""
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from dataclasses import replace
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from ...background import owner_jobs
 from ...errors import NotFound
-from ...services import (create_api_key, failures, import_purchases, iter_csv_rows, mark_sent, retry_failed,
-                         revoke_api_key, save_survey, send_list, survey_summary, whatsapp_share_link)
+from ...services import (create_api_key, failures, mark_sent, retry_failed, revoke_api_key, save_survey, send_list,
+                         survey_summary, whatsapp_share_link)
 from ...services.common import utcnow
 from ...services.dashboard import Filters
 from ...services.email_feedback import email_rates
-from .. import admin_only, current_store, upload_limit
+from .. import admin_only, current_store
 from . import bp
-from .forms import ActionForm, ApiKeyForm, DeliveryForm, ImportForm
+from .forms import ActionForm, ApiKeyForm, DeliveryForm
 from .routes import load_survey
 
 
@@ -32,29 +31,6 @@ def delivery(survey_id: str):
     rates = email_rates(current_store(), current_app.config["TIMEZONE"], utcnow())
     return render_template("dashboard/delivery.html", survey=survey, form=form, email_rates=rates,
                            refused=current_store().open_refusals(survey_id)), 400 if form.errors else 200
-
-
-@bp.route("/surveys/<survey_id>/import", methods=["GET", "POST"])
-@admin_only
-@upload_limit("WEB_IMPORT_MAX_BYTES")
-def import_csv(survey_id: str):
-    """Small files here (one request must finish in API Gateway's 29 s); bigger ones with the CLI or the API."""
-    survey = load_survey(survey_id)
-    form = ImportForm()
-    report, too_many = None, False
-    if form.validate_on_submit():
-        lines = form.csv_file.data.read().decode("utf-8-sig", errors="replace").splitlines(keepends=True)
-        too_many = len(lines) - 1 > current_app.config["WEB_IMPORT_MAX_ROWS"]
-        runner = owner_jobs()
-        if not too_many and len(lines) - 1 > current_app.config["WEB_IMPORT_INLINE_MAX_ROWS"] and runner.objects:
-            started = runner.start_import(survey, "".join(lines).encode(), g.owner)  # well within the web timeout
-            return redirect(url_for(".job", job_id=started.id))
-        if not too_many:
-            report = import_purchases(current_store(), survey, iter_csv_rows(lines),
-                                      tz_name=current_app.config["TIMEZONE"])
-    status = 400 if too_many or (request.method == "POST" and form.errors) else 200
-    return render_template("dashboard/import.html", survey=survey, form=form, report=report, too_many=too_many,
-                           max_rows=current_app.config["WEB_IMPORT_MAX_ROWS"]), status
 
 
 @bp.get("/surveys/<survey_id>/invitations")

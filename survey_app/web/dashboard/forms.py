@@ -15,6 +15,7 @@ from ...domain.models import CASE_STATES, QUESTION_TYPES, Delivery, Option, Ques
 from ...domain.templates import TEMPLATES
 from ...domain.themes import THEMES
 from ...imports.headers import ROLES
+from ...imports.headers import ROLES
 from ...services.dashboard import CATEGORY_SCORES, Filters
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
@@ -158,6 +159,13 @@ class DeliveryForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     csv_file = FileField(validators=[FileRequired()])
+
+
+class MappingForm(FlaskForm):
+    """The mapping step: one role per column of the uploaded file, and a name to ask for the mapping by."""
+
+    roles = FieldList(SelectField(choices=[SelectChoice(r, r) for r in ROLES]), max_entries=200)
+    name = StringField(validators=[Optional(), Length(max=40)])
 
 
 class MappingForm(FlaskForm):
