@@ -9,11 +9,10 @@ import pytest
 
 from survey_app.channels import ChannelError
 from survey_app.domain.conversation import ChatText, InboundMessage
-from survey_app.domain.models import WHATSAPP_CHANNEL
+from survey_app.errors import AlreadyAnswered
 from survey_app.services import submit_response
 from survey_app.services.chat_answers import handle_reply, remember_chat_invitation
 from survey_app.services.common import local_day
-from survey_app.errors import AlreadyAnswered
 from tests.factories import make_invitation, make_survey
 
 PHONE = "+6281234567890"

@@ -13,16 +13,19 @@ from survey_app.errors import StoreUnavailable
 from survey_app.services import Sender, create_invitation, send_due
 from survey_app.services.chat_answers import handle_reply
 from tests.factories import make_survey
-from tests.integration.test_sending import whatsapp_api  # noqa: F401 (a fixture)
+from tests.http_fakes import serving
+from tests.integration.test_sending import FakeWhatsApp
 
 PHONE = "+6281234567890"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 @pytest.fixture
-def whatsapp(whatsapp_api):  # noqa: F811 (the imported fixture)
-    fake, url = whatsapp_api
-    return fake, WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="wa-token")
+def whatsapp():
+    """The fake Graph API that records what we send, and the real WhatsApp channel pointed at it."""
+    FakeWhatsApp.requests, FakeWhatsApp.fail = [], False
+    with serving(FakeWhatsApp) as url:
+        yield FakeWhatsApp, WhatsAppCloud(api_base=f"{url}/v21.0", phone_number_id="1055", access_token="wa-token")
 
 
 def _sent_invitation(app, store, channel, template):
