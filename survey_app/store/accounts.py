@@ -39,6 +39,13 @@ def _admins_change(delta: int) -> dict:
     return {"Update": update}
 
 
+def _unchanged(version: int, value: str) -> str:
+    """The owner item is as read: the same session version (an owner from before versions were kept has none,
+    which reads as 1)."""
+    same = f"session_version = {value}"
+    return f"({same} OR attribute_not_exists(session_version))" if version == 1 else same
+
+
 def _admin_delta(before: str | None, after: str | None) -> int:
     return (after == "admin") - (before == "admin")
 
@@ -53,7 +60,7 @@ class AccountItems(Table):
         if previous is None:
             condition = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
-            condition = {"ConditionExpression": "session_version = :v",
+            condition = {"ConditionExpression": _unchanged(previous.session_version, ":v"),
                          "ExpressionAttributeValues": to_item({":v": previous.session_version})}
         put = {"Put": {"Item": to_item(_owner_item(owner)), **condition}}
         self._team_transaction(put, _admin_delta(previous and previous.role, owner.role))
@@ -79,7 +86,7 @@ class AccountItems(Table):
             " REMOVE " + ", ".join(f"#{k}" for k in removed) if removed else "")
         update = {"Update": {
             "Key": to_item({"pk": f"OWNER#{owner.email}", "sk": "OWNER"}),
-            "UpdateExpression": expression, "ConditionExpression": "session_version = :was",
+            "UpdateExpression": expression, "ConditionExpression": _unchanged(owner.session_version, ":was"),
             "ExpressionAttributeNames": {f"#{k}": k for k in changes},
             "ExpressionAttributeValues": to_item({f":{k}": v for k, v in kept.items()} | {":was": owner.session_version}),
         }}
@@ -178,7 +185,7 @@ class AccountItems(Table):
         update = {"Update": {
             "Key": to_item({"pk": f"OWNER#{owner.email}", "sk": "OWNER"}),
             "UpdateExpression": "SET password_hash = :h, session_version = :next",
-            "ConditionExpression": "session_version = :v",
+            "ConditionExpression": _unchanged(owner.session_version, ":v"),
             "ExpressionAttributeValues": to_item({":h": password_hash, ":v": owner.session_version,
                                                   ":next": owner.session_version + 1})}}
         self._transact([spend, update])

@@ -76,6 +76,12 @@ def test_only_case_pages_take_an_agents_posts_and_only_account_pages_everyones(a
 def test_every_role_reads_what_it_may_and_is_refused_the_rest_on_real_pages(app, client, owner, store, role):
     ids = real_ids(app, client, owner, store)
     owner.login(email=f"{role}@toko.test", password=f"{role}-pass", role=role)
+    walk_as(app, client, store, ids, role)
+
+
+def walk_as(app, client, store, ids: dict, role: str) -> None:
+    """Every owner route as the signed-in `client`, judged for `role` (used by the team tests too, after a
+    real invitation)."""
     walked = {"read": 0, "refused": 0, "posted": 0}
     for endpoint, method, url in owner_routes(app, ids):
         if method != "GET":

@@ -14,10 +14,10 @@ def send_owner_mail(to: str, kind: str, link: str, lang: str, **context) -> bool
     channel = build_channels(current_app.config).get("email")
     if channel is None:
         return False
-    values = dict(link=link, business=current_app.config["BUSINESS_NAME"], lang=lang, **context)
+    values = dict(link=link, business=current_app.config["BUSINESS_NAME"], **context)
     content = EmailContent(to=to, subject=translate(f"mail_{kind}_subject", lang, **values),
-                           html=render_template(f"auth/mail_{kind}.html", **values),
-                           text=render_template(f"auth/mail_{kind}.txt", **values))
+                           html=render_template(f"auth/mail_{kind}.html", lang=lang, **values),
+                           text=render_template(f"auth/mail_{kind}.txt", lang=lang, **values))
     try:
         channel.send(content)
     except ChannelError as error:
