@@ -29,7 +29,8 @@ def load_secrets(app: Flask) -> None:
     """Secrets from SSM Parameter Store when SURVEY_<NAME>_PARAMETER names one (production on Lambda);
     the WhatsApp token only where the Cloud API is configured."""
     needed = {"SECRET_KEY": True, "WHATSAPP_TOKEN": bool(app.config["WHATSAPP_PHONE_NUMBER_ID"]),
-              "ALERT_WEBHOOK_SECRET": bool(app.config["ALERT_WEBHOOK_URL"])}
+              "ALERT_WEBHOOK_SECRET": bool(app.config["ALERT_WEBHOOK_URL"]),
+              "WHATSAPP_APP_SECRET": True, "WHATSAPP_VERIFY_TOKEN": True}
     for name, wanted in needed.items():
         parameter = app.config.get(f"{name}_PARAMETER")
         if wanted and not app.config[name] and parameter:
@@ -75,12 +76,14 @@ def register_blueprints(app: Flask) -> None:
     from .web.api import bp as api_bp
     from .web.auth import bp as auth_bp
     from .web.dashboard import bp as dashboard_bp
+    from .web.webhooks import bp as webhooks_bp
     from .web.email_events import bp as email_events_bp
 
     app.register_blueprint(answer_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(email_events_bp)
 
 

@@ -33,6 +33,7 @@ DEFAULTS = {
     "WHATSAPP_VERIFY_TOKEN_PARAMETER": "",
     "WHATSAPP_APP_SECRET": "",  # signs every webhook POST (X-Hub-Signature-256)
     "WHATSAPP_APP_SECRET_PARAMETER": "",
+    "WHATSAPP_WEBHOOK_MAX_BYTES": 3 * 1024 * 1024,  # Meta's notifications can be up to 3 MB
     "OPEN_LINK_LIMIT_PER_HOUR": 300,  # open-link answers per survey and address (IPv6: /64): a shop behind CGNAT
     "OPEN_LINK_LIMIT_PER_BROWSER": 3,  # per survey and browser token, per hour
     "OPEN_LINK_MIN_SECONDS": 2,  # between drawing the open-link form and its post: bots post at once

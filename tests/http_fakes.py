@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextlib.contextmanager
@@ -18,3 +19,43 @@ def serving(handler_class):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class GraphApi(BaseHTTPRequestHandler):
+    """A fake of the WhatsApp Cloud API's POST /<phone-number-id>/messages: records every request and answers
+    with the documented success shape ({"messaging_product", "contacts", "messages": [{"id": "wamid..."}]}), or with
+    the documented error shape when `fail_with` holds an error code."""
+
+    requests: list = []
+    fail_with: int | None = None
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with type(self).lock:
+            type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+            number = len(type(self).requests)
+        if type(self).fail_with:
+            payload, status = {"error": {"message": f"(#{type(self).fail_with}) refused", "type": "OAuthException",
+                                         "code": type(self).fail_with}}, 400
+        else:
+            payload, status = {"messaging_product": "whatsapp", "contacts": [{"input": body.get("to"),
+                                                                              "wa_id": body.get("to")}],
+                               "messages": [{"id": f"wamid.fake{number:06d}"}]}, 200
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def graph_api():
+    """Yields (the recording handler class, the API base with its version, as WHATSAPP_API_BASE takes it)."""
+    GraphApi.requests, GraphApi.fail_with = [], None
+    with serving(GraphApi) as url:
+        yield GraphApi, f"{url}/v21.0"

@@ -5,11 +5,14 @@ messages): template with body parameters and a URL button's dynamic suffix; text
 reply buttons, titles at most 20 characters) and `list` (at most 10 rows, titles at most 24, ids at most 200)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 
-from ..domain.conversation import ChatChoices, ChatTemplate, ChatText
+from ..domain.conversation import DELIVERY_ORDER, ChatChoices, ChatTemplate, ChatText, InboundMessage, StatusUpdate
 from . import Channel, ChannelError, DeliveryUnknown, register
 
 TIMEOUT_SECONDS = 10
@@ -113,3 +116,98 @@ def _api_message(error: urllib.error.HTTPError) -> str:
 
 
 register(WhatsAppCloud)
+
+
+# -- the webhook: what Meta sends us ------------------------------------------------------------------------------
+
+class PayloadError(ValueError):
+    """A webhook body that is not Meta's shape: the whole batch is refused, nothing of it processed."""
+
+
+def signature_matches(app_secret: str, raw_body: bytes, header: str | None) -> bool:
+    """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with the App Secret>` (Meta's "Webhooks:
+    validating payloads", developers.facebook.com/docs/graph-api/webhooks/getting-started), compared in constant time."""
+    if not app_secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+
+
+def _at(timestamp) -> str:
+    try:
+        return datetime.fromtimestamp(int(timestamp), timezone.utc).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError) as error:
+        raise PayloadError(f"bad timestamp {timestamp!r}") from error
+
+
+def _text(value, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"{name} missing")
+    return value
+
+
+def _phone(wa_id) -> str:
+    return "+" + _text(wa_id, "phone").lstrip("+")
+
+
+def _inbound(message: dict, names: dict[str, str]) -> InboundMessage:
+    """Meta's message object (webhooks/reference/messages: text, button, interactive list_reply/button_reply/
+    nfm_reply); any other type is kept as "other" with nothing to read."""
+    kind, fields = message.get("type"), {}
+    if kind == "text":
+        fields = {"text": str(message.get("text", {}).get("body", ""))}
+    elif kind == "button":
+        button = message.get("button") or {}
+        fields = {"text": str(button.get("text", "")), "reply_id": str(button.get("payload", ""))}
+    elif kind == "interactive":
+        interactive = message.get("interactive") or {}
+        kind = interactive.get("type")
+        if kind in ("list_reply", "button_reply"):
+            reply = interactive.get(kind) or {}
+            fields = {"text": str(reply.get("title", "")), "reply_id": str(reply.get("id", ""))}
+        elif kind == "nfm_reply":
+            fields = {"flow_response": str((interactive.get("nfm_reply") or {}).get("response_json", ""))}
+        else:
+            kind = "other"
+    else:
+        kind = "other"
+    sender = _text(message.get("from"), "from")
+    return InboundMessage(message_id=_text(message.get("id"), "message id"), phone=_phone(sender),
+                          received_at=_at(message.get("timestamp")), kind=kind,
+                          context_id=str((message.get("context") or {}).get("id", "")),
+                          profile_name=names.get(sender, ""), **fields)
+
+
+def _status(status: dict) -> StatusUpdate | None:
+    """Meta's status object (webhooks/reference/messages/status); statuses we do not track (played...) are None."""
+    if status.get("status") not in DELIVERY_ORDER:
+        _text(status.get("status"), "status")
+        return None
+    error = (status.get("errors") or [{}])[0]
+    code = error.get("code")
+    return StatusUpdate(message_id=_text(status.get("id"), "status id"), phone=_phone(status.get("recipient_id")),
+                        status=status["status"], at=_at(status.get("timestamp")),
+                        error_code=int(code) if isinstance(code, int) or str(code).isdigit() else None,
+                        error_title=str(error.get("title") or error.get("message") or "")[:200])
+
+
+def parse_webhook(payload) -> tuple[list[InboundMessage], list[StatusUpdate]]:
+    """Every entry's every `messages` change, parsed before anything is processed.
+
+    :raises PayloadError: anything not shaped like Meta's payload, so nothing of a bad batch is half-done.
+    """
+    messages, statuses = [], []
+    try:
+        if payload.get("object") != "whatsapp_business_account":
+            raise PayloadError("not a WhatsApp Business Account notification")
+        for entry in payload["entry"]:
+            for change in entry["changes"]:
+                if change.get("field") != "messages":
+                    continue  # account and template updates: not ours to act on
+                value = change["value"]
+                names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "") for c in value.get("contacts", [])}
+                messages += [_inbound(m, names) for m in value.get("messages", [])]
+                statuses += [s for s in map(_status, value.get("statuses", [])) if s]
+    except (AttributeError, KeyError, TypeError) as error:
+        raise PayloadError(f"malformed notification: {error!r}") from error
+    return messages, statuses

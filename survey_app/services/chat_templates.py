@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.chat_rules import STOP_PAYLOAD
 from ..domain.conversation import ChatTemplate
-
-STOP_PAYLOAD = "STOP"  # the quick-reply button every customer-facing template carries
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     except ChannelError as error:
         return _record_failure(store, sender, claimed, channel, str(error), now)
     reminder_days = survey.delivery.reminder_after_days
-    sent = replace(claimed, state=SENT, handing_over_at="", channel=channel, sent_at=now.isoformat(), failure="",
+    sent = replace(claimed, state=SENT, handing_over_at="", channel=channel, sent_at=now.isoformat(),
+                   failure=claimed.failure if claimed.fallback_from else "", delivery_status="",  # why it fell back
                    attempts=invitation.attempts + 1,
                    remind_at=(now + timedelta(days=reminder_days)).isoformat() if reminder_days else "")
     _record_message(store, message_id, invitation, channel, "invitation", now)

@@ -33,19 +33,24 @@ class MessageItems(Table):
                           ConsistentRead=True).get("Item")
         return from_item(item) if item else None
 
-    def record_status(self, update: StatusUpdate, also: list[dict], counters: tuple[str, str, dict] | None) -> bool:
-        """The message's status moves forward only (DELIVERY_ORDER): with it, in one transaction, the `also`
-        updates (the invitation, the thread entry) and the day `counters` (survey_id, day, {name: n}). False when
-        it is a repeat or arrives late (a "sent" after "read"): nothing is written."""
-        rank = DELIVERY_ORDER[update.status]
+    def record_status(self, update: StatusUpdate, previous_rank: int | None, also: list[dict],
+                      counters: tuple[str, str, dict] | None) -> bool:
+        """The message's status moves from exactly `previous_rank` (None: no report yet) to the update's: with it, in
+        one transaction, the `also` updates (the invitation, the thread entry) and the day `counters` (survey_id,
+        day, {name: n}), so each stage is counted once. False when another report moved it first: nothing written."""
+        values = {":status": update.status, ":rank": DELIVERY_ORDER[update.status], ":at": update.at}
+        expression = "SET #status = :status, #rank = :rank, status_at = :at"
+        if update.error_code:
+            expression += ", error_code = :code, error_title = :title"
+            values |= {":code": update.error_code, ":title": update.error_title or "-"}
+        condition = "attribute_exists(pk) AND " + ("attribute_not_exists(#rank)" if previous_rank is None
+                                                  else "#rank = :previous")
+        if previous_rank is not None:
+            values[":previous"] = previous_rank
         items = [{"Update": {
-            "Key": to_item({"pk": f"MSG#{update.message_id}", "sk": "MSG"}),
-            "UpdateExpression": "SET #status = :status, #rank = :rank, status_at = :at"
-                                + (", error_code = :code, error_title = :title" if update.error_code else ""),
-            "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(#rank) OR #rank < :rank)",
-            "ExpressionAttributeNames": {"#status": "status", "#rank": "rank"},
-            "ExpressionAttributeValues": to_item({":status": update.status, ":rank": rank, ":at": update.at} | (
-                {":code": update.error_code, ":title": update.error_title or "-"} if update.error_code else {})),
+            "Key": to_item({"pk": f"MSG#{update.message_id}", "sk": "MSG"}), "UpdateExpression": expression,
+            "ConditionExpression": condition, "ExpressionAttributeNames": {"#status": "status", "#rank": "rank"},
+            "ExpressionAttributeValues": to_item(values),
         }}] + [{"Update": u} for u in also]
         if counters:
             survey_id, day, names = counters
@@ -55,6 +60,11 @@ class MessageItems(Table):
         except AlreadyAnswered:
             return False
         return True
+
+    def invitation_status_update(self, token: str, status: str) -> dict:
+        """An Update (for record_status's transaction) setting an invitation's delivery status."""
+        return {"Key": to_item({"pk": f"INV#{token}", "sk": "INV"}), "UpdateExpression": "SET delivery_status = :s",
+                "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": to_item({":s": status})}
 
     # -- what customers sent -------------------------------------------------
     def claim_inbound(self, message: InboundMessage, now_epoch: int) -> bool:
@@ -115,6 +125,14 @@ class MessageItems(Table):
         item = self._call("get_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
                           ConsistentRead=True).get("Item")
         return from_item(item) if item else {}
+
+    def note_inbound(self, contact: str, received_at: str) -> None:
+        """The customer's latest message opens WhatsApp's 24-hour customer-service window; a late one never
+        moves it back."""
+        self._conditional("update_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
+                          UpdateExpression="SET last_inbound_at = :at",
+                          ConditionExpression="attribute_not_exists(last_inbound_at) OR last_inbound_at < :at",
+                          ExpressionAttributeValues=to_item({":at": received_at}))
 
     def set_open_case(self, contact: str, survey_id: str, response_id: str) -> None:
         """The case the owner is talking to this contact about: their replies go to its thread."""
