@@ -259,3 +259,13 @@ def test_delivery_page_shows_bounce_and_complaint_rates_of_all_surveys_against_s
     week, month = table.split("<th scope=\"row\">")[1:]
     assert "<td>100</td>" in week and "6 · 6.0% · SES review level" in week and "1 · 1.00% · SES may pause" in week
     assert "<td>300</td>" in month and "8 · 2.7% · healthy" in month and "1 · 0.33% · SES review level" in month
+
+
+@MOTO
+def test_a_message_larger_than_the_apps_form_limit_is_accepted_up_to_snss_own(client, store, fetched, app):
+    """SNS messages reach 256 KB; the app's other forms stop at MAX_CONTENT_LENGTH (64 KB)."""
+    record = json.loads(sns_signing.ses_bounce("sari@example.com"))
+    record["mail"]["headers"] = [{"name": f"X-Pad-{i}", "value": "x" * 1000} for i in range(150)]
+    message = sns_signing.notification(json.dumps(record))
+    assert len(sns_signing.body(message)) > 2 * app.config["MAX_CONTENT_LENGTH"]
+    assert post(client, message).status_code == 200 and store.is_opted_out("sari@example.com")

@@ -146,6 +146,7 @@ class DeliveryForm(FlaskForm):
     link_days = IntegerField(validators=[InputRequired(), NumberRange(1, 365)])
     reminder_after_days = IntegerField(validators=[InputRequired(), NumberRange(0, 30)])
     fatigue_days = IntegerField(validators=[InputRequired(), NumberRange(0, 365)])
+    purchase_max_age_days = IntegerField(validators=[Optional(), NumberRange(1, 3650)])  # blank: the default
 
     @classmethod
     def for_delivery(cls, delivery: Delivery) -> "DeliveryForm":
@@ -154,7 +155,8 @@ class DeliveryForm(FlaskForm):
     def to_delivery(self) -> Delivery:
         return Delivery(delay_days=self.delay_days.data, channels=tuple(self.channels.data.split(",")),
                         link_days=self.link_days.data, reminder_after_days=self.reminder_after_days.data,
-                        fatigue_days=self.fatigue_days.data)
+                        fatigue_days=self.fatigue_days.data,
+                        purchase_max_age_days=self.purchase_max_age_days.data or Delivery().purchase_max_age_days)
 
 
 class ImportForm(FlaskForm):

@@ -2,6 +2,7 @@
 confirming a subscription. Only to URLs domain.sns accepts, with a timeout, never following a redirect."""
 from __future__ import annotations
 
+import functools
 import ssl
 import urllib.error
 import urllib.request
@@ -22,13 +23,16 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx becomes an error: the URL we checked is the only one we read
 
 
-_opener = urllib.request.build_opener(_NoRedirects, urllib.request.HTTPSHandler(context=ssl.create_default_context()))
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """Built on first use: loading the system's CA certificates costs ~80 ms, too much for every cold start."""
+    return urllib.request.build_opener(_NoRedirects, urllib.request.HTTPSHandler(context=ssl.create_default_context()))
 
 
 def fetch(url: str) -> bytes:
     """One GET over verified HTTPS; the only network call here (tests replace it)."""
     try:
-        with _opener.open(urllib.request.Request(url, headers={"User-Agent": "survey-app"}),
+        with _opener().open(urllib.request.Request(url, headers={"User-Agent": "survey-app"}),
                           timeout=TIMEOUT_SECONDS) as response:
             return response.read(MAX_BYTES)
     except (urllib.error.URLError, OSError, ValueError) as error:
