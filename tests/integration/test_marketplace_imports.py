@@ -236,3 +236,19 @@ def test_cli_asks_for_a_mapping_once_then_imports_by_its_name(runner, store):
     assert again.exit_code == 0 and "0 invitations scheduled, 2 already imported" in again.output
     unknown = runner.invoke(args=["import-purchases", path, "--survey", survey.id, "--mapping", "nope"])
     assert unknown.exit_code == 1 and "no mapping named 'nope'" in unknown.output
+
+
+@MOTO_ONLY
+def test_owner_sets_how_old_an_imported_purchase_may_be_and_blank_keeps_the_default(client, owner, store):
+    survey = make_survey(store)
+    owner.login()
+    url = f"/owner/surveys/{survey.id}/delivery"
+    fields = {"delay_days": "2", "channels": "whatsapp,email", "link_days": "30", "reminder_after_days": "3",
+              "fatigue_days": "30"}
+    saved = client.post(url, data=fields | {"csrf_token": csrf_token(client, url), "purchase_max_age_days": "60"})
+    assert saved.status_code == 302 and store.get_survey(survey.id).delivery.purchase_max_age_days == 60
+    assert 'name="purchase_max_age_days" type="number" value="60"' in client.get(url).get_data(as_text=True)
+    client.post(url, data=fields | {"csrf_token": csrf_token(client, url), "purchase_max_age_days": ""})
+    assert store.get_survey(survey.id).delivery.purchase_max_age_days == 14
+    refused = client.post(url, data=fields | {"csrf_token": csrf_token(client, url), "purchase_max_age_days": "0"})
+    assert refused.status_code == 400
