@@ -18,7 +18,8 @@ from .dashboard import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
-BASE_COLUMNS = ["submitted_at", "day", "language", "channel", "customer_name", "score", "category"]
+BASE_COLUMNS = ["response_id", "order_ref", "submitted_at", "day", "language", "channel", "customer_name", "score",
+                "category"]
 
 
 def neutralise(value: object) -> str:
@@ -42,10 +43,10 @@ def matching_responses(store: Store, survey: Survey, filters: Filters, page_size
             return
 
 
-def responses_to_read(store: Store, survey: Survey) -> int:
-    """How many responses an export reads, whatever its date range (responses are keyed by id, not by date):
-    summed from the day aggregates the dashboard reads, O(days)."""
-    return sum(day.get("n", 0) for day in store.daily_counters(survey.id, "0000", "9999").values())
+def responses_to_read(store: Store, survey: Survey, filters: Filters) -> int:
+    """How many responses an export reads (those of its date range, read by key range): summed from the day
+    aggregates the dashboard reads, O(days)."""
+    return sum(day.get("n", 0) for day in store.daily_counters(survey.id, filters.first_day, filters.last_day).values())
 
 
 def export_properties(store: Store, survey: Survey) -> list[str]:
@@ -54,7 +55,8 @@ def export_properties(store: Store, survey: Survey) -> list[str]:
 
 def _row(survey: Survey, response: Response, properties: list[str]) -> dict[str, object]:
     score = response.score(survey)
-    row = {"submitted_at": response.submitted_at, "day": response.day, "language": response.language,
+    row = {"response_id": response.response_id, "order_ref": response.order_ref,
+           "submitted_at": response.submitted_at, "day": response.day, "language": response.language,
            "channel": response.channel, "customer_name": response.customer_name, "score": score,
            "category": category(score) if score is not None else ""}
     for question in survey.questions:

@@ -124,11 +124,11 @@ class JobItems(Table):
 
     def response_page(self, survey_id: str, first_day: str, last_day: str, cursor: str,
                       limit: int) -> tuple[list[Response], str]:
-        """Responses of a date range, a page at a time (exports). Responses are keyed by id, not time: the
-        filter saves transfer, not reads (the read cost is the whole survey's)."""
+        """Responses of a date range (owner's days), oldest first, a page at a time (exports, the read API): a
+        key range on gsi1 (store/responses.response_day_keys), so only the range is read."""
         items, cursor = query_page(
-            self, cursor, limit, KeyConditionExpression="pk = :pk", FilterExpression="#day BETWEEN :first AND :last",
-            ExpressionAttributeNames={"#day": "day"},
-            ExpressionAttributeValues=to_item({":pk": f"RESP#{survey_id}", ":first": first_day, ":last": last_day}))
+            self, cursor, limit, IndexName=GSI1, KeyConditionExpression="gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues=to_item({":pk": f"RESPDAY#{survey_id}", ":lo": f"{first_day}#",
+                                               ":hi": f"{last_day}#\uffff"}))
         fields = Response.__dataclass_fields__
         return [Response(**{k: v for k, v in item.items() if k in fields}) for item in items], cursor

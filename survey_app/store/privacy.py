@@ -56,7 +56,8 @@ class PrivacyItems(Table):
         submitted_at = item["submitted_at"]["S"]
         self._call("delete_item", Key=to_item({"pk": f"CMT#{survey_id}", "sk": f"{submitted_at}#{response_id}"}))
         answers = [("answers",)] if text_questions is None else [("answers", q) for q in text_questions]
-        return self._remove(f"RESP#{survey_id}", response_id, [("customer_name",)] + answers, erased_at)
+        return self._remove(f"RESP#{survey_id}", response_id, [("customer_name",), ("order_ref",)] + answers,
+                            erased_at)
 
     def erase_case(self, survey_id: str, response_id: str, erased_at: str) -> bool:
         return self._remove(f"CASES#{survey_id}", response_id, [(name,) for name in CASE_FIELDS], erased_at)

@@ -20,8 +20,15 @@ def segment_sk(prop: str, day: str, value: str) -> str:
     return f"SEG#{prop}#{day}#{value[:SEGMENT_VALUE_MAX]}"
 
 
+def response_day_keys(response: Response) -> dict:
+    """gsi1: a survey's responses by the owner's day, then time, so exports and the read API read only their range."""
+    return {"gsi1pk": f"RESPDAY#{response.survey_id}",
+            "gsi1sk": f"{response.day}#{response.submitted_at}#{response.response_id}"}
+
+
 def _response_record(response: Response) -> dict:
-    return asdict(response) | {"pk": f"RESP#{response.survey_id}", "sk": response.response_id}
+    return asdict(response) | {"pk": f"RESP#{response.survey_id}", "sk": response.response_id} \
+        | response_day_keys(response)
 
 
 def _comment_record(response: Response, texts: Mapping[str, str], score: int | None,
@@ -165,6 +172,17 @@ class ResponseItems(Table):
         fields = Response.__dataclass_fields__
         for item in self._partition(f"RESP#{survey_id}"):
             yield Response(**{k: v for k, v in item.items() if k in fields})
+
+    def index_response_days(self, survey_id: str) -> int:
+        """Day keys for responses stored before they had them (`survey-app backfill-indexes`, once)."""
+        count = 0
+        for response in self.iter_responses(survey_id):
+            keys = response_day_keys(response)
+            self._call("update_item", Key=to_item({"pk": f"RESP#{survey_id}", "sk": response.response_id}),
+                       UpdateExpression="SET gsi1pk = :pk, gsi1sk = :sk",
+                       ExpressionAttributeValues=to_item({":pk": keys["gsi1pk"], ":sk": keys["gsi1sk"]}))
+            count += 1
+        return count
 
     def segment_properties(self, survey_id: str) -> list[str]:
         item = self._call("get_item", Key=to_item({"pk": f"AGG#{survey_id}", "sk": "PROPS"})).get("Item")

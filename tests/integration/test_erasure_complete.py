@@ -99,14 +99,14 @@ def test_audit_hashes_depend_on_the_key(store):
     assert first["contact_hmac"] != second["contact_hmac"]
 
 
-def test_index_contacts_backfills_invitations_stored_before_the_index_so_erasure_finds_them(app, store):
+def test_backfill_indexes_adds_invitations_stored_before_the_contact_index_so_erasure_finds_them(app, store):
     survey = make_survey(store)
     rina = answered_by(store, survey, NAME, PHONE, EMAIL, COMMENT, "SHP-0005")
     for contact in (PHONE, EMAIL):  # as an invitation written before the index existed
         store.client.delete_item(TableName=store.table_name, Key={"pk": {"S": f"CONTACTDATA#{contact}"},
                                                                   "sk": {"S": f"{survey.id}#{rina.token}"}})
-    result = app.test_cli_runner().invoke(args=["index-contacts"])
-    assert result.exit_code == 0 and "2 contact index entries written" in result.output
+    result = app.test_cli_runner().invoke(args=["backfill-indexes"])
+    assert result.exit_code == 0 and "2 contact index entries written, 1 responses given day keys" in result.output
     with app.app_context():
         job = owner_jobs().start_erasure("dpo@example.test", phone=PHONE)
     assert job.result == {"invitations": 1, "responses": 1, "cases": 1, "deliveries": 0, "messages": 0}

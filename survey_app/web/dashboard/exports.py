@@ -28,7 +28,7 @@ def export(survey_id: str, fmt: str):
     survey = load_survey(survey_id)
     filters = _filters()
     runner = owner_jobs()
-    reads = responses_to_read(current_store(), survey)
+    reads = responses_to_read(current_store(), survey, filters)
     if runner.objects is not None and reads > current_app.config["EXPORT_INLINE_MAX_ROWS"]:
         form = ActionForm()
         if form.validate_on_submit():
