@@ -3,6 +3,7 @@ once under Meta's retries, and the web and the chat each refuse what the other a
 on DynamoDB Local (the `store` fixture)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -247,3 +248,20 @@ def test_a_question_that_cannot_be_sent_leaves_the_score_recorded(store, chat):
         raise ChannelError("WhatsApp API 400: (#131047) Re-engagement message")
     assert handle_reply(store, inbound("9"), refused, NOW) is True
     assert store.get_response(survey.id, invitation.token).answers == {"nps": 9}
+
+
+@pytest.mark.parametrize("engine", ["dynamodb_local"], indirect=True)  # moto's in-process tables are not thread-safe
+def test_concurrent_deliveries_of_scores_and_of_a_follow_up_answer_count_once(store, chat):
+    """Meta may deliver the same message to two Lambda instances at once, and a customer may tap twice."""
+    survey, invitation = chat
+    outbox = Outbox()
+    scores = [inbound(str(score), f"wamid.s{score}") for score in (9, 9, 8, 7)]
+    store.client  # one client, shared by the threads (boto3 clients are thread-safe)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(lambda m: handle_reply(store, m, outbox, NOW), scores))
+    reason = inbound("Cepat", "wamid.reason", NOW + timedelta(minutes=1))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: handle_reply(store, reason, outbox, NOW), range(4)))
+    assert _day(store, survey)["n"] == 1
+    assert store.get_response(survey.id, invitation.token).answers["reason"] == "Cepat"
+    assert [type(m).__name__ for m in outbox.sent] == ["ChatText", "ChatChoices"]  # each question sent once
