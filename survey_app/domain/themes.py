@@ -237,6 +237,18 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def normalised_words(text: str) -> list[str]:
+    """The comment's words in their listed forms (phrases joined with "_"), punctuation left out."""
+    return [t for t in _tokens(text) if t not in _BOUNDARY]
+
+
+def word_forms(word: str) -> set[str]:
+    """A word, its stretched letters squeezed, and every stem they may strip to: for matching words no shipped
+    list has (an owner's "suasana" in "suasananya", "wifi" in "wifiii")."""
+    squeezed = {word, re.sub(r"(.)\1{2,}", r"\1", word), re.sub(r"(.)\1{2,}", r"\1\1", word)}
+    return {form for each in squeezed for form in (each, *_stems(each))}
+
+
 def themes(text: str) -> tuple[str, ...]:
     """The themes a comment mentions, in THEMES order."""
     tokens = _tokens(text)
