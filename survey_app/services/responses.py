@@ -7,10 +7,13 @@ from typing import Iterable
 
 from ..domain import metrics
 from ..domain.models import TEXT_TYPES, FollowUp, Invitation, Response, Survey
-from ..domain.themes import is_complaint, sentiment, themes
+from ..domain.custom_themes import Vocabulary, label
+from ..domain.impact import low_rating_counters
+from ..domain.themes import is_complaint
 from ..errors import AlreadyAnswered
 from ..store import Store
 from .common import local_day, new_token, utcnow
+from .themes import vocabulary
 
 
 @dataclass(frozen=True)
@@ -40,17 +43,18 @@ def _texts(survey: Survey, answers: dict[str, object]) -> dict[str, str]:
     return {q.id: str(answers[q.id]) for q in survey.questions if q.type in TEXT_TYPES and answers.get(q.id)}
 
 
-def _labels(texts: dict[str, str]) -> dict[str, object]:
+def _labels(texts: dict[str, str], vocab: Vocabulary | None = None) -> dict[str, object]:
     joined = "\n".join(texts.values())
-    return {"themes": themes(joined), "sentiment": sentiment(joined)} if joined else {}
+    return label(joined, vocab) if joined else {}
 
 
-def _response_write(survey: Survey, response: Response) -> ResponseWrite:
+def _response_write(survey: Survey, response: Response, vocab: Vocabulary | None = None) -> ResponseWrite:
     texts = _texts(survey, response.answers)
-    labels = _labels(texts)
+    labels = _labels(texts, vocab)
     score = response.score(survey)
     counters = metrics.response_counters(survey, response.answers) | metrics.comment_counters(
         labels.get("themes", ()), labels.get("sentiment", ""), score)
+    counters |= low_rating_counters(survey, response.answers, score)  # what domain/impact.py reads
     return ResponseWrite(response, counters, texts, score, labels)
 
 
@@ -106,7 +110,7 @@ def submit_response(
         submitted_at=now or utcnow(), tz_name=tz_name, language=language, submission_id=submission_id,
         invitation=invitation,
     )
-    write = _response_write(survey, response)
+    write = _response_write(survey, response, vocabulary(store))
     write.counters[f"inv#{response.channel}#answered"] = 1
     case = _case_for(write, invitation, case_due_hours)
     try:
@@ -172,8 +176,8 @@ def amendment(store: Store, survey: Survey, response: Response, added: dict[str,
               case_due_hours: int) -> Amendment:
     """Answers added after the score (web "tell us more", chat follow-ups) move counters by their difference (a
     sentiment or theme may be taken back) and may open a case or add their text to the one a low score opened."""
-    before = _response_write(survey, response)
-    after = _response_write(survey, replace(response, answers=response.answers | added))
+    before = _response_write(survey, response, vocabulary(store))
+    after = _response_write(survey, replace(response, answers=response.answers | added), vocabulary(store))
     counters = {k: after.counters.get(k, 0) - before.counters.get(k, 0) for k in after.counters.keys() | before.counters
                 if after.counters.get(k, 0) != before.counters.get(k, 0)}
     case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)

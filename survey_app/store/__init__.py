@@ -16,12 +16,13 @@ from .responses import ResponseItems, segment_sk
 from .suppressions import SuppressionItems
 from .surveys import SurveyItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
+from .themes import ThemeItems
 from .webhooks import WebhookItems
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
             OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
-            MappingItems):
+            MappingItems, ThemeItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 
