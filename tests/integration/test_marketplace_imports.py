@@ -252,3 +252,34 @@ def test_owner_sets_how_old_an_imported_purchase_may_be_and_blank_keeps_the_defa
     assert store.get_survey(survey.id).delivery.purchase_max_age_days == 14
     refused = client.post(url, data=fields | {"csrf_token": csrf_token(client, url), "purchase_max_age_days": "0"})
     assert refused.status_code == 400
+
+
+@MOTO_ONLY
+def test_api_reads_an_exports_rows_with_a_mapping_saved_by_name(client, store):
+    from survey_app.services import create_api_key
+    from tests.integration.test_purchases import OPENAPI, schema_validator
+
+    survey = lenient_survey(store)
+    table = open_table(io.BytesIO((FIXTURES / "shopee_orders.csv").read_bytes()))
+    save_mapping(store, survey.id, replace(suggest(table.headers), name="shopee"))
+    rows = [dict(zip(table.headers, cells)) for _, cells in table.rows]
+    key = create_api_key(store, "shop system", "owner@example.test")
+
+    def post(body):
+        answer = client.post("/api/v1/purchases", json=body, headers={"Authorization": f"Bearer {key}"})
+        schema_validator("Error" if answer.status_code == 400 else "Result").validate(answer.get_json())
+        return answer
+
+    body = {"survey_id": survey.id, "mapping": "shopee", "rows": rows}
+    schema_validator("Rows").validate(body)
+    schema_validator("Rows").validate(OPENAPI["paths"]["/purchases"]["post"]["requestBody"]["content"][
+        "application/json"]["examples"]["rows"]["value"])
+    done = post(body)
+    result = done.get_json()
+    assert done.status_code == 201 and len(result["created"]) == 4
+    assert [s["index"] for s in result["skipped"]] == [2] and "Batal" in result["skipped"][0]["reason"]
+    assert store.get_invitation(result["created"][0]["token"]).segment_values["nama_produk"] == "Kopi Gayo 250g"
+    unknown = post(body | {"mapping": "tokopedia"})
+    assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "invalid_mapping"
+    missing = post(body | {"rows": [{k: v for k, v in rows[0].items() if k != "No. Telepon"}]})
+    assert missing.status_code == 400 and "'No. Telepon'" in missing.get_json()["error"]["message"]

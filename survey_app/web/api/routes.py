@@ -8,7 +8,10 @@ from flask import current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ...errors import Duplicate, NotFound, StoreUnavailable
+from ...imports.mapping import Mapping
 from ...services import PurchaseError, api_key_owner, invitation_for_purchase, parse_purchase, utcnow
+from ...services.imports import MappingError, named_mapping
+from ...services.invitations import PurchaseSkipped
 from .. import current_store, public
 from . import bp
 
@@ -54,18 +57,22 @@ def purchases():
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object (Content-Type: application/json).")
     survey = _survey(body.get("survey_id"))
-    items = body.get("purchases")
-    if items is None:
+    mapping = _mapping(survey, body) if "mapping" in body else None
+    items = body.get("rows" if mapping else "purchases")
+    if items is None and mapping is None:
         items = [{k: v for k, v in body.items() if k != "survey_id"}]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-        raise ApiError(400, "invalid_batch", f"'purchases' must be a list of 1 to {MAX_BATCH} purchases.")
+        raise ApiError(400, "invalid_batch", f"'purchases' (or 'rows', with a mapping) must be a list of 1 to "
+                                             f"{MAX_BATCH} items.")
     now = utcnow()
-    created, duplicates, errors = [], 0, []
+    created, duplicates, errors, skipped = [], 0, [], []
     for index, item in enumerate(items):
         try:
-            purchase = parse_purchase(_flat(item), now, current_app.config["COUNTRY_CODE"],
-                                      current_app.config["TIMEZONE"])
+            purchase = parse_purchase(_flat(item) if mapping is None else _mapped(mapping, item), now,
+                                      current_app.config["COUNTRY_CODE"], current_app.config["TIMEZONE"])
             invitation = invitation_for_purchase(current_store(), survey, purchase, now)
+        except PurchaseSkipped as skip:
+            skipped.append({"index": index, "reason": str(skip)})
         except PurchaseError as error:
             errors.append({"index": index, "reason": str(error)})
         except Duplicate:
@@ -74,8 +81,29 @@ def purchases():
             created.append({"order_ref": invitation.order_ref, "token": invitation.token,
                             "url": url_for("answer.personal", token=invitation.token, _external=True),
                             "send_at": invitation.send_at})
-    status = 201 if created else (422 if errors and not duplicates else 200)
-    return jsonify(created=created, duplicates=duplicates, errors=errors), status
+    status = 201 if created else (422 if errors and not (duplicates or skipped) else 200)
+    return jsonify(created=created, duplicates=duplicates, errors=errors,
+                   **({"skipped": skipped} if skipped else {})), status
+
+
+def _mapping(survey, body) -> Mapping:
+    """The saved mapping named in the body, fitted to the columns its rows use (a shop's own system sends rows
+    as its export has them)."""
+    name, rows = body.get("mapping"), body.get("rows")
+    if not isinstance(name, str) or not isinstance(rows, list):
+        raise ApiError(400, "invalid_mapping", "'mapping' (the name of a mapping saved on the dashboard) goes with "
+                                               "'rows': objects of column name -> value, as in the export.")
+    columns = list(dict.fromkeys(str(k) for row in rows[:MAX_BATCH] if isinstance(row, dict) for k in row))
+    try:
+        return named_mapping(current_store(), survey.id, columns, name)
+    except MappingError as error:
+        raise ApiError(400, "invalid_mapping", str(error)) from None
+
+
+def _mapped(mapping: Mapping, row) -> dict:
+    if not isinstance(row, dict) or any(isinstance(v, (dict, list)) for v in row.values()):
+        raise PurchaseError("each row must be an object of column names to plain values")
+    return mapping.apply(["" if row.get(h) is None else str(row.get(h)) for h in mapping.headers])
 
 
 def _bearer_key() -> str:
