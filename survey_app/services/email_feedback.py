@@ -94,11 +94,13 @@ def record_ses_event(store: Store, message: SnsMessage, tz_name: str, now: datet
     survey_id = (ref or {}).get("survey_id", "")  # none for an owner's alert: marked, not counted on a survey
     counters = {(survey_id, local_day(now, tz_name)): {f"inv#{EMAIL_CHANNEL}#{feedback.event}":
                                                        len(feedback.addresses)}} if survey_id else {}
+    if not marks and not counters:
+        return "ignored"  # a delivery of an e-mail that was no invitation (an owner's alert)
     expires = int((now + REMEMBER_MESSAGES).timestamp())
     if not store.record_email_feedback(message.message_id, expires, now.isoformat(), marks, counters):
         return "duplicate"
     if marks:
-        log.warning("SES %s: %d address(es) will get no more e-mail", feedback.event, len(marks))
+        log.info("SES %s: %d address(es) will get no more e-mail", feedback.event, len(marks))
     return "recorded"
 
 

@@ -269,3 +269,10 @@ def test_a_message_larger_than_the_apps_form_limit_is_accepted_up_to_snss_own(cl
     message = sns_signing.notification(json.dumps(record))
     assert len(sns_signing.body(message)) > 2 * app.config["MAX_CONTENT_LENGTH"]
     assert post(client, message).status_code == 200 and store.is_opted_out("sari@example.com")
+
+
+@MOTO
+def test_a_delivery_of_an_e_mail_that_was_no_invitation_writes_nothing(client, store, fetched):
+    before = items(store)
+    response = post(client, sns_signing.notification(sns_signing.ses_delivery("owner@example.com")))
+    assert response.get_data(as_text=True).strip() == "ignored" and items(store) == before
