@@ -283,3 +283,23 @@ def test_api_reads_an_exports_rows_with_a_mapping_saved_by_name(client, store):
     assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "invalid_mapping"
     missing = post(body | {"rows": [{k: v for k, v in rows[0].items() if k != "No. Telepon"}]})
     assert missing.status_code == 400 and "'No. Telepon'" in missing.get_json()["error"]["message"]
+
+
+@MOTO_ONLY
+def test_a_mapped_upload_above_the_inline_limit_imports_as_a_job_through_the_bucket(app, client, owner, store):
+    import boto3
+
+    boto3.client("s3", region_name=store.region).create_bucket(
+        Bucket="imports-test", CreateBucketConfiguration={"LocationConstraint": store.region})
+    app.config.update(EXPORTS_BUCKET="imports-test", WEB_IMPORT_INLINE_MAX_ROWS=2)
+    survey = lenient_survey(store)
+    owner.login()
+    location = upload(client, survey, "shopee_orders.csv").headers["Location"]
+    roles = chosen_roles(client.get(location).get_data(as_text=True))
+    started = client.post(location, data=roles | {"csrf_token": csrf_token(client, location), "action": "import"})
+    assert started.status_code == 302 and started.headers["Location"].startswith("/owner/jobs/")
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "4 invitations scheduled, 0 already imported, 0 rows refused." in page and 'id="import-skipped"' in page
+    (job,) = store.recent_jobs(survey.id)
+    assert job.params["mapping"]["roles"][0] == "order_ref" and job.result["skipped"] == 1
+    assert boto3.client("s3", region_name=store.region).list_objects_v2(Bucket="imports-test").get("KeyCount") == 0
