@@ -1,4 +1,6 @@
 """SNS signature verification (survey_app/domain/sns.py) against messages signed by `cryptography`."""
+import base64
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -126,3 +128,24 @@ def test_an_unusable_certificate_is_refused(pem):
 def test_the_public_key_read_from_the_certificate_is_the_signing_key():
     numbers = sns_signing.signing_key().public_key().public_numbers()
     assert sns.rsa_public_key(sns_signing.certificate_pem(), NOW) == (numbers.n, numbers.e)
+
+
+def test_a_certificate_not_yet_valid_is_refused():
+    pem = sns_signing.certificate_pem(valid_from=NOW + timedelta(days=1))
+    with pytest.raises(sns.InvalidMessage, match="not valid now"):
+        verified(sns_signing.notification("x"), pem)
+
+
+@pytest.mark.parametrize("signature", [lambda s: s[:-1], lambda s: s + b"\x00", lambda s: b"\xff" * len(s)])
+def test_a_signature_of_the_wrong_length_or_beyond_the_modulus_never_matches(signature):
+    key = sns_signing.signing_key().public_key().public_numbers()
+    message = sns_signing.notification("x", version="2")
+    raw = base64.b64decode(message["Signature"])
+    digest_info = sns.DIGESTS["2"][1] + hashlib.sha256(sns.string_to_sign(sns.parse(sns_signing.body(message)))).digest()
+    assert sns.pkcs1_v15_matches(raw, digest_info, key.n, key.e)
+    assert not sns.pkcs1_v15_matches(signature(raw), digest_info, key.n, key.e)
+
+
+def test_a_signature_that_is_not_base64_is_refused():
+    with pytest.raises(sns.InvalidMessage, match="not base64"):
+        verified(sns_signing.notification("x") | {"Signature": "not base64!"})
