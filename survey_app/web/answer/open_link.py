@@ -1,8 +1,8 @@
 """Public (QR) links that tell people from bots without a captcha: a honeypot field, a minimum time on the
-page (a signed timestamp in the form, bound to the browser), a per-browser token (in the signed session cookie) and hourly limits per
-survey: one browser answers a few times at most, one address (IPv6: its /64, what one subscriber is given)
-up to a ceiling high enough for a busy shop behind one carrier-grade NAT or Wi-Fi. Every refusal is counted
-for the owner; none is dropped silently."""
+page (a signed timestamp in the form, bound to the browser), a per-browser token (in the signed session cookie)
+and hourly limits per survey, each answer charged once however often it is resent: one browser answers a few
+times at most, one address (IPv6: its /64, what one subscriber is given) up to a ceiling high enough for a busy
+shop behind one carrier-grade NAT or Wi-Fi. Every refusal is counted for the owner; none is dropped silently."""
 from __future__ import annotations
 
 import ipaddress
@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ...services import utcnow
 from .. import current_store
 from ..client import client_address
+from .forms import SUBMISSION_PATTERN, new_submission_id
 
 HONEYPOT = "website"  # a field people never see nor fill (hidden from eyes and screen readers); form bots do
 SHOWN = "shown"  # the signed moment the form was drawn
@@ -71,10 +72,17 @@ def refusal(survey_id: str) -> str | None:
     if not browser:  # no cookie kept since the form was drawn
         return "no_browser"
     hour, expires, store = moment.strftime("%Y-%m-%dT%H"), now + 7200, current_store()
-    if not store.take_rate_token(f"open#{survey_id}#browser#{browser}", hour,
-                                 config["OPEN_LINK_LIMIT_PER_BROWSER"], expires_epoch=expires):
+    submission = _submission()
+    if not store.take_open_link_token(f"open#{survey_id}#browser#{browser}", hour,
+                                      config["OPEN_LINK_LIMIT_PER_BROWSER"], expires, submission):
         return "rate_limited"
-    if not store.take_rate_token(f"open#{survey_id}#{address_key(client_address())}", hour,
-                                 config["OPEN_LINK_LIMIT_PER_HOUR"], expires_epoch=expires):
+    if not store.take_open_link_token(f"open#{survey_id}#{address_key(client_address())}", hour,
+                                      config["OPEN_LINK_LIMIT_PER_HOUR"], expires, submission):
         return "rate_limited"
     return None
+
+
+def _submission() -> str:
+    """The answer's own id, as the form posts it back on every resend (one that is not ours counts as new)."""
+    posted = request.form.get("submission", "")
+    return posted if SUBMISSION_PATTERN.match(posted) else new_submission_id()
