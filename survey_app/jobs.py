@@ -11,6 +11,7 @@ from flask import current_app
 from .budget import Budget
 from .channels import build_channels
 from .services import Alerter, Sender, send_alerts, send_due
+from .services.case_threads import send_reply_alerts
 
 
 def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> Counter:
@@ -38,7 +39,9 @@ def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> C
 def run_send_alerts(budget: Budget | None = None) -> Counter:
     config = current_app.config
     budget = budget or Budget(config["JOB_DEFAULT_SECONDS"], config["JOB_MARGIN_SECONDS"])
-    outcomes = send_alerts(current_app.extensions["survey_store"], build_alerter(config), budget=budget)
+    store, alerter = current_app.extensions["survey_store"], build_alerter(config)
+    outcomes = send_alerts(store, alerter, budget=budget)
+    outcomes.update(send_reply_alerts(store, alerter))  # customers' WhatsApp replies to open cases
     current_app.logger.info("send-alerts: %s", dict(outcomes))
     return outcomes
 

@@ -59,3 +59,9 @@ def stop_language(kind: str, text: str, reply_id: str) -> str | None:
 
 def failure_group(code: int | None) -> str:
     return FAILURE_GROUPS.get(code, "other")
+
+
+def failure_counts(totals: dict[str, int]) -> list[tuple[str, int]]:
+    """Failed WhatsApp messages per group ('wafail#<group>' counters), most frequent first."""
+    counts = [(name.split("#", 1)[1], n) for name, n in totals.items() if name.startswith("wafail#") and n]
+    return sorted(counts, key=lambda item: (-item[1], item[0]))

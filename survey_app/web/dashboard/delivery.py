@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
+from ...domain.chat_rules import failure_counts
 from ...errors import NotFound
 from ...services import (create_api_key, failures, mark_sent, retry_failed, revoke_api_key, save_survey, send_list,
                          survey_summary, whatsapp_share_link)
@@ -40,6 +41,7 @@ def invitations(survey_id: str):
     summary = survey_summary(current_store(), survey, filters, tz_name=current_app.config["TIMEZONE"],
                              comment_limit=0, with_segments=False)
     return render_template("dashboard/invitations.html", survey=survey, delivery=summary.delivery(),
+                           wa_failures=failure_counts(summary.totals),
                            failed=failures(current_store(), survey), latest=current_store().invitations_of(survey.id),
                            action=ActionForm())
 

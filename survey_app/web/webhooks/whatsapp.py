@@ -60,11 +60,18 @@ def chat_settings() -> ChatSettings:
     return shared["settings"]
 
 
-def _send(message) -> str:
-    """Replies inside the chat (an opt-out's confirmation, the chat survey's next question) go straight out."""
+def whatsapp_channel():
+    """The Cloud API channel built once per app (None where it is not configured): chat replies and the case
+    page's owner replies go straight out through it."""
     shared = current_app.extensions.setdefault("chat", {})
     if "whatsapp" not in shared:
         shared["whatsapp"] = build_channel("whatsapp", current_app.config)
-    if shared["whatsapp"] is None:
+    return shared["whatsapp"]
+
+
+def _send(message) -> str:
+    """Replies inside the chat (an opt-out's confirmation, the chat survey's next question)."""
+    channel = whatsapp_channel()
+    if channel is None:
         raise ChannelError("WhatsApp Cloud API is not configured")
-    return shared["whatsapp"].send(message)
+    return channel.send(message)
