@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..domain.models import Owner
-from ..errors import AlreadyAnswered, NotFound
+from ..errors import AlreadyAnswered
 from .table import Table, from_item, to_item
 
 TEAM_KEY = {"pk": "TEAM", "sk": "ADMINS"}  # how many admins there are: the last one cannot leave or be demoted
