@@ -27,7 +27,8 @@ MODULES = {  # name: (files mutated, the tests that judge them)
                   ["tests/integration/test_answer_transaction.py", "tests/integration/test_comment_reads.py",
                    "tests/integration/test_core_loop.py"]),
     "sending": (["survey_app/services/sending.py"],
-                ["tests/integration/test_sending.py", "tests/integration/test_sending_recovery.py"]),
+                ["tests/integration/test_sending.py", "tests/integration/test_sending_recovery.py",
+                 "tests/integration/test_sending_records.py"]),
 }
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", None: "not checked",
           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
