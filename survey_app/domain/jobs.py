@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXPORT, ERASE, IMPORT = "export", "erase", "import"
-KINDS = (EXPORT, ERASE, IMPORT)
+EXPORT, ERASE, IMPORT, RELABEL = "export", "erase", "import", "relabel"
+KINDS = (EXPORT, ERASE, IMPORT, RELABEL)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 ENDED = (DONE, FAILED)
 NO_SURVEY = "-"  # erasure spans every survey: its jobs are listed under this scope

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Callable, Protocol
 
 from ..budget import Budget
-from ..domain.jobs import DONE, ERASE, EXPORT, FAILED, IMPORT, NO_SURVEY, Job
+from ..domain.jobs import DONE, ERASE, EXPORT, FAILED, IMPORT, NO_SURVEY, RELABEL, Job
 from ..domain.models import Survey
 from ..errors import NotFound, StoreUnavailable
 from ..store import Store
@@ -23,6 +23,7 @@ from .dashboard import Filters
 from .exports import CONTENT_TYPES, belongs, export_properties, lines
 from .imports import stored_rows
 from .invitations import import_purchases
+from .themes import relabel_recent
 from .privacy import Erasure, audit_erasure, erase_holdings, erasure_contacts, forget_contacts
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,10 @@ class OwnerJobs:
         self.objects.put(key, csv_bytes, "text/csv")
         return self._start(job_id, IMPORT, survey.id, {"key": key, "mapping": mapping}, requested_by)
 
+    def start_relabel(self, survey: Survey, requested_by: str) -> Job:
+        """Labels the survey's recent comments again after its owner's themes changed (services/themes.py)."""
+        return self._start(new_token(), RELABEL, survey.id, {}, requested_by)
+
     def _start(self, job_id: str, kind: str, scope: str, params: dict, requested_by: str) -> Job:
         now = self.clock()
         job = Job(id=job_id, kind=kind, survey_id=scope, requested_by=requested_by, created_at=now.isoformat(),
@@ -135,7 +140,7 @@ class OwnerJobs:
         run = _Run(self, job, lease, budget)
         if job.runs > MAX_RUNS:
             return run.fail(f"gave up after {MAX_RUNS} runs")
-        work = {EXPORT: run.export, ERASE: run.erase, IMPORT: run.import_rows}[job.kind]
+        work = {EXPORT: run.export, ERASE: run.erase, IMPORT: run.import_rows, RELABEL: run.relabel}[job.kind]
         try:
             return work()
         except StoreUnavailable:
@@ -256,6 +261,13 @@ class _Run:
         audit_erasure(self.store, key, contacts, self.job.requested_by, at, self.job.id, erased)
         self.progress = asdict(erased)
         return self.end(self.progress)
+
+    # ---- relabel: recent comments newest first; the cursor is the first comment not examined yet ----------------
+    def relabel(self) -> str:
+        done = relabel_recent(self.store, self.store.get_survey(self.job.survey_id), self.budget, self.job.cursor)
+        self.progress = {"examined": self.progress.get("examined", 0) + done.examined,
+                         "changed": self.progress.get("changed", 0) + done.changed}
+        return self.requeue(done.cursor) if done.cursor else self.end(self.progress)
 
     # ---- import: rows of the uploaded file, a batch at a time; the cursor is the number of rows done ----------
     def import_rows(self) -> str:
