@@ -1,12 +1,14 @@
 """Reading what a customer typed in the chat: scores, choices, free text, and the question that comes next."""
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from survey_app.domain.chat_survey import (choice_values, is_chat_submission, next_question, parse_number, read_answer,
                                            short_title, submission_id, within_window)
 from survey_app.domain.templates import TEMPLATES
+from survey_app.i18n import catalog
 from survey_app.domain.models import SINGLE, Option, Question, Survey, Text
 
 
@@ -88,3 +90,12 @@ def test_a_retired_question_or_option_is_never_asked_in_the_chat():
     choice = Question("resolved", SINGLE, Text("Resolved?", "Selesai?"), options=(
         Option("yes", Text("Yes", "Ya")), Option("old", Text("Old", "Lama"), retired=True)))
     assert choice_values(choice) == ["yes"]
+
+
+def test_the_templates_doc_quotes_every_chat_message_as_it_is_sent():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "whatsapp-templates.md").read_text(encoding="utf-8")
+    section = doc.split("## The chat survey's own messages\n", 1)[1].split("\n## ", 1)[0]
+    for lang in ("id", "en"):
+        for key in ("chat_thanks", "chat_already_answered", "chat_reask_text", "chat_reask_choice"):
+            assert f"`{catalog(lang)[key]}`" in section, (lang, key)
+        assert f'"{catalog(lang)["chat_choose"]}"' in section, lang
