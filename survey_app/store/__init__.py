@@ -12,6 +12,7 @@ from .mappings import MappingItems
 from .messages import MessageItems
 from .open_links import OpenLinkItems
 from .privacy import PrivacyItems
+from .reads import ReadItems
 from .responses import ResponseItems, segment_sk
 from .suppressions import SuppressionItems
 from .surveys import SurveyItems
@@ -22,7 +23,7 @@ from .webhooks import WebhookItems
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
             OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
-            MappingItems, ThemeItems):
+            MappingItems, ThemeItems, ReadItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -48,15 +48,14 @@ def http_error(error: HTTPException):
 @public  # guarded by its API key below, not by an owner session
 def purchases():
     request.max_content_length = MAX_BODY
-    if not api_key_owner(current_store(), _bearer_key()):
-        raise ApiError(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
+    require_key()
     try:
         body = request.get_json(silent=True)
     except RecursionError:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object (Content-Type: application/json).")
-    survey = _survey(body.get("survey_id"))
+    survey = survey_or_404(body.get("survey_id"))
     mapping = _mapping(survey, body) if "mapping" in body else None
     items = body.get("rows" if mapping else "purchases")
     if items is None and mapping is None:
@@ -106,12 +105,20 @@ def _mapped(mapping: Mapping, row) -> dict:
     return mapping.apply(["" if row.get(h) is None else str(row.get(h)) for h in mapping.headers])
 
 
+def require_key() -> str:
+    """The key's owner; :raises ApiError: 401 for a missing, unknown or revoked key."""
+    owner = api_key_owner(current_store(), _bearer_key())
+    if not owner:
+        raise ApiError(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
+    return owner
+
+
 def _bearer_key() -> str:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else ""
 
 
-def _survey(survey_id):
+def survey_or_404(survey_id):
     if not isinstance(survey_id, str) or not survey_id:
         raise ApiError(400, "missing_survey_id", "'survey_id' (string) is required.")
     try:
