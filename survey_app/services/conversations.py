@@ -52,7 +52,10 @@ def process_batch(store: Store, messages: list[InboundMessage], statuses: list[S
 # -- statuses ---------------------------------------------------------------------------------------------------
 
 def record_status(store: Store, update: StatusUpdate, settings: ChatSettings) -> str:
-    """Moves the message's status forward only; "sent" after "read" or a repeat changes nothing."""
+    """Moves the message's status forward only; "sent" after "read" or a repeat changes nothing. A transaction
+    refused while the status stayed put means its invitation or thread entry is gone (erased, expired): the status
+    is then recorded on the message alone."""
+    with_effects = True
     for _ in range(STATUS_ATTEMPTS):
         ref = store.message_ref(update.message_id)
         if ref is None:
@@ -60,9 +63,10 @@ def record_status(store: Store, update: StatusUpdate, settings: ChatSettings) ->
         previous = ref.get("rank")
         if previous is not None and DELIVERY_ORDER[update.status] <= previous:
             return "status_stale"
-        also, counters = _effects(store, ref, update, previous, settings)
+        also, counters = _effects(store, ref, update, previous, settings) if with_effects else ([], None)
         if store.record_status(update, previous, also, counters):
             return f"status_{update.status}"
+        with_effects = (store.message_ref(update.message_id) or {}).get("rank") != previous
     return "status_contended"
 
 
@@ -72,19 +76,19 @@ def _effects(store: Store, ref: dict, update: StatusUpdate, previous: int | None
     every stage newly reached (a "read" without "delivered" counts both: Meta skips "delivered" then)."""
     if ref.get("kind") == "reply":
         return [store.thread_update(ref["survey_id"], ref["response_id"], ref["thread_sk"], update.status)], None
-    invitation = store.invitation_or_none(ref.get("token", ""))
-    if invitation is None or ref.get("kind") != "invitation":
+    if ref.get("kind") != "invitation":
         return [], None
-    if update.status == "failed":
-        _fall_back(store, invitation, ref.get("channel", ""), update, settings)
     channel, rank = ref.get("channel", ""), DELIVERY_ORDER[update.status]
-    names = {f"inv#{channel}#{stage}": 1 for stage in FUNNEL
-             if (previous or 0) < DELIVERY_ORDER[stage] <= rank and update.status != "failed"}
     if update.status == "failed":
+        invitation = store.invitation_or_none(ref["token"])
+        if invitation is not None:
+            _fall_back(store, invitation, channel, update, settings)
         names = {f"inv#{channel}#undelivered": 1, f"wafail#{failure_group(update.error_code)}": 1}
+    else:
+        names = {f"inv#{channel}#{stage}": 1 for stage in FUNNEL if (previous or 0) < DELIVERY_ORDER[stage] <= rank}
     day = local_day(datetime.fromisoformat(update.at), settings.tz_name)
-    return ([store.invitation_status_update(invitation.token, update.status)],
-            (invitation.survey_id, day, names) if names else None)
+    return [store.invitation_status_update(ref["token"], update.status)], (ref["survey_id"], day, names) if names \
+        else None
 
 
 def failure_reason(update: StatusUpdate) -> str:

@@ -206,3 +206,11 @@ def test_messages_from_unknown_numbers_are_kept_in_the_inbox_once_under_retries_
         assert post(meta.envelope(*values)).status_code == 200
     inbox = store.inbox()
     assert sorted(m["message_id"] for m in inbox) == sorted(f"wamid.U{i}" for i in (0, 1, 2, 3, 4, 5, 9))
+
+
+def test_a_status_of_an_invitation_gone_since_is_still_recorded_on_its_message(post, store):
+    store.put_message_ref("wamid.GONE", {"kind": "invitation", "token": "erased-token", "survey_id": "s1",
+                                         "channel": "whatsapp"}, int(NOW.timestamp()))
+    assert post(meta.envelope(meta.status("wamid.GONE", "delivered", PHONE, NOW))).status_code == 200
+    assert store.message_ref("wamid.GONE")["status"] == "delivered"
+    assert store.daily_counters("s1", "2000-01-01", "2999-12-31") == {}
