@@ -176,8 +176,8 @@ def _choices(question: Question, lang: str) -> list[tuple[str, str]]:
 
 
 def _expires_epoch(invitation: Invitation) -> int:
-    """The chat's state lives as long as its invitation."""
-    return int(datetime.fromisoformat(invitation.expires_at).timestamp()) if invitation.expires_at else 0
+    """The chat's items live as long as their invitation (every invitation is created with its expiry)."""
+    return int(datetime.fromisoformat(invitation.expires_at).timestamp())
 
 
 def _send(send: Send, message) -> None:

@@ -265,3 +265,12 @@ def test_concurrent_deliveries_of_scores_and_of_a_follow_up_answer_count_once(st
     assert _day(store, survey)["n"] == 1
     assert store.get_response(survey.id, invitation.token).answers["reason"] == "Cepat"
     assert [type(m).__name__ for m in outbox.sent] == ["ChatText", "ChatChoices"]  # each question sent once
+
+
+def test_the_chat_items_expire_with_their_invitation(store, chat):
+    survey, invitation = chat
+    handle_reply(store, inbound("9"), Outbox(), NOW)
+    expires = int(datetime.fromisoformat(invitation.expires_at).timestamp())
+    for pk in (f"CHAT#{PHONE}", f"INV#{invitation.token}"):
+        item = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": pk}, "sk": {"S": "CHAT"}})["Item"]
+        assert int(item["expires_epoch"]["N"]) == expires, pk
