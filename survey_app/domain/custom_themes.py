@@ -54,6 +54,9 @@ def valid_theme_id(theme_id: str) -> bool:
 def owner_themes(text: str, owned: Iterable[OwnerTheme]) -> tuple[str, ...]:
     """Ids of the owner themes one of whose example phrases occurs in the text, word for word (a word also
     matches through its affixes: "suasananya" has "suasana")."""
+    owned = tuple(owned)
+    if not owned:
+        return ()
     forms = [word_forms(word) for word in normalised_words(text)]
     return tuple(theme.id for theme in owned if any(_contains(forms, phrase) for phrase in theme.phrases()))
 

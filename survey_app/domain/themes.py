@@ -242,11 +242,12 @@ def normalised_words(text: str) -> list[str]:
     return [t for t in _tokens(text) if t not in _BOUNDARY]
 
 
-def word_forms(word: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def word_forms(word: str) -> frozenset[str]:
     """A word, its stretched letters squeezed, and every stem they may strip to: for matching words no shipped
     list has (an owner's "suasana" in "suasananya", "wifi" in "wifiii")."""
     squeezed = {word, re.sub(r"(.)\1{2,}", r"\1", word), re.sub(r"(.)\1{2,}", r"\1\1", word)}
-    return {form for each in squeezed for form in (each, *_stems(each))}
+    return frozenset(form for each in squeezed for form in (each, *_stems(each)))
 
 
 def themes(text: str) -> tuple[str, ...]:

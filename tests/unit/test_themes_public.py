@@ -70,10 +70,10 @@ def test_a_comment_is_labelled_in_under_a_millisecond():
     texts = [r["text"] for r in holdout("id_social.csv")][:300]
     for text in texts:  # the model file is read on the first comment
         sentiment(text)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on a shared machine does not count
     for text in texts:
         sentiment(text + " x")  # a new text each time: no whole-comment cache helps
-    assert (time.perf_counter() - started) / len(texts) < 0.001
+    assert (time.process_time() - started) / len(texts) < 0.001
 
 
 def report() -> str:
