@@ -44,6 +44,38 @@ class Option:
     retired: bool = False  # no longer offered; kept so answers already given still have their label
 
 
+NPS_RANGES = {"detractor": (0, 6), "passive": (7, 8), "promoter": (9, 10), "not_promoter": (0, 8),
+              "not_detractor": (7, 10)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show a question only when an earlier rating is in a range, an earlier choice has one of `options`, or a
+    customer property has one of `values` (compared without case)."""
+
+    question: str = ""
+    low: int | None = None
+    high: int | None = None
+    options: tuple[str, ...] = ()
+    property: str = ""
+    values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Condition | None":
+        if not data:
+            return None
+        return cls(question=data.get("question", ""), low=data.get("low"), high=data.get("high"),
+                   options=tuple(data.get("options", ())), property=data.get("property", ""),
+                   values=tuple(data.get("values", ())))
+
+    def nps_range_name(self, survey: Survey) -> str:
+        """'detractor', 'promoter'... when this is a plain NPS-range condition, else ''."""
+        nps = survey.nps_question
+        if nps is None or self.question != nps.id or self.options or self.property:
+            return ""
+        return next((name for name, bounds in NPS_RANGES.items() if bounds == (self.low, self.high)), "")
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -52,6 +84,7 @@ class Question:
     required: bool = False
     options: tuple[Option, ...] = ()
     retired: bool = False  # no longer asked; kept so the answers it already has stay on the dashboard
+    show_when: Condition | None = None  # asked only when this holds (domain/logic.py)
 
     @property
     def live_options(self) -> tuple[Option, ...]:

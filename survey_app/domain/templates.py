@@ -1,7 +1,7 @@
 """Built-in surveys, in Indonesian and English, drawn from common loyalty-measurement practice."""
 from __future__ import annotations
 
-from .models import CES, CSAT, LONG_TEXT, NPS, SINGLE, Option, Question, Text
+from .models import CES, CSAT, LONG_TEXT, NPS, NPS_RANGES, SINGLE, Condition, Option, Question, Text
 
 COMPLAINT_CATEGORIES = (
     ("product", "Product", "Produk"),
@@ -13,11 +13,33 @@ COMPLAINT_CATEGORIES = (
 )
 
 
-def _q(qid, qtype, en, id_, required=False, options=()):
-    return Question(qid, qtype, Text(en, id_), required, tuple(options))
+def _q(qid, qtype, en, id_, required=False, options=(), show_when=None):
+    return Question(qid, qtype, Text(en, id_), required, tuple(options), show_when=show_when)
+
+
+def _for(group: str) -> Condition:
+    low, high = NPS_RANGES[group]
+    return Condition(question="nps", low=low, high=high)
 
 
 TEMPLATES: dict[str, dict] = {
+    "nps_by_score": {
+        "name": Text("NPS with a follow-up for each score", "NPS dengan pertanyaan lanjutan sesuai nilai"),
+        "title": Text("How was your purchase?", "Bagaimana pembelian Anda?"),
+        "intro": Text("It takes less than a minute.", "Hanya butuh kurang dari satu menit."),
+        "questions": (
+            _q("nps", NPS, "How likely are you to recommend us to a friend or colleague?",
+               "Seberapa besar kemungkinan Anda merekomendasikan kami kepada teman atau kerabat?", True),
+            _q("loved", LONG_TEXT, "Thank you! What do you love most about {product|us}?",
+               "Terima kasih! Apa yang paling Anda sukai dari {product|kami}?", show_when=_for("promoter")),
+            _q("to_ten", LONG_TEXT, "What would make it a 10?", "Apa yang bisa membuatnya jadi 10?",
+               show_when=_for("passive")),
+            _q("went_wrong", LONG_TEXT, "We are sorry. What went wrong?", "Mohon maaf. Apa yang kurang dari kami?",
+               show_when=_for("detractor")),
+            _q("csat_delivery", CSAT, "How satisfied are you with the delivery?",
+               "Seberapa puas Anda dengan pengirimannya?"),
+        ),
+    },
     "post_purchase_nps": {
         "name": Text("Post-purchase NPS", "NPS setelah pembelian"),
         "title": Text("How was your purchase?", "Bagaimana pembelian Anda?"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .logic import condition_errors
 from .models import CHOICE_TYPES, LANGUAGES, NPS, QUESTION_TYPES, DefinitionError, Survey
 
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -40,6 +41,7 @@ def validate_survey(survey: Survey) -> None:
         if max(len(question.label.en), len(question.label.id)) > MAX_LABEL:
             errors.append(f"{where}: labels are limited to {MAX_LABEL} characters.")
         errors.extend(_option_errors(where, question))
+    errors.extend(condition_errors(survey))
     if errors:
         raise DefinitionError(errors)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from ..domain import metrics
+from ..domain import logic, metrics
 from ..domain.models import TEXT_TYPES, FollowUp, Invitation, Response, Survey
 from ..domain.custom_themes import Vocabulary, label
 from ..domain.impact import low_rating_counters
@@ -128,7 +128,8 @@ def _is_same_submission(store: Store, response: Response) -> bool:
 
 
 def unanswered_questions(survey: Survey, response: Response) -> list:
-    return [q for q in survey.live_questions if q.id not in response.answers]
+    """What may still be added: live questions whose display condition holds for what was answered."""
+    return [q for q in logic.applicable(survey, response.answers, response.properties) if q.id not in response.answers]
 
 
 def amend_response(store: Store, survey: Survey, response_id: str, submission_id: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from ..domain.models import Delivery, Option, Question, Survey, Text
+from ..domain.models import Condition, Delivery, Option, Question, Survey, Text
 from ..errors import AlreadyAnswered
 from .table import Table, to_item
 
@@ -28,7 +28,7 @@ def survey_from_json(raw: str) -> Survey:
         Question(
             id=q["id"], type=q["type"], label=Text(**q["label"]), required=q["required"],
             options=tuple(Option(o["value"], Text(**o["label"]), o.get("retired", False)) for o in q["options"]),
-            retired=q.get("retired", False),
+            retired=q.get("retired", False), show_when=Condition.from_dict(q.get("show_when")),
         )
         for q in data.pop("questions")
     )

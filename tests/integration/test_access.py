@@ -32,6 +32,7 @@ def test_every_owner_route_redirects_anonymous_visitors_to_login(app, client):
 def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
     public = {e for e, _, _, is_public in routes(app) if is_public}
     assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "answer.tell_more",
+                      "answer.open_more",
                       "answer.unsubscribe", "api.purchases", "auth.login", "email_events.sns_message",
                       "webhooks.verify", "webhooks.notification",
                       "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor"}

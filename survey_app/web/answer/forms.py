@@ -37,9 +37,12 @@ class _AllOf:
             raise ValidationError(self.message)
 
 
-def _field_for(question: Question, lang: str):
+def _field_for(question: Question, lang: str, deferred: bool = False):
+    """`deferred`: a question with display logic on a page where it may stay hidden; it is required only on the
+    step that asks it once its condition holds."""
     label = question.label.get(lang)
-    presence = InputRequired(translate("field_required", lang)) if question.required else Optional()
+    required = question.required and not deferred
+    presence = InputRequired(translate("field_required", lang)) if required else Optional()
     invalid = translate("invalid_choice", lang)
     if question.type in RATING_SCALES:
         low, high = RATING_SCALES[question.type]
@@ -50,10 +53,10 @@ def _field_for(question: Question, lang: str):
         choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.live_options]
         values = [o.value for o in question.live_options]
         if question.type == MULTI:  # no Optional(): it looks at the first value only and would skip _AllOf
-            required = [InputRequired(translate("field_required", lang))] if question.required else []
+            needed = [InputRequired(translate("field_required", lang))] if required else []
             return SelectMultipleField(label, choices=choices, validate_choice=False,
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                                       validators=required + [_AllOf(values, invalid)])
+                                       validators=needed + [_AllOf(values, invalid)])
         return RadioField(label, choices=choices, validate_choice=False,
                           validators=[presence, AnyOf(values, message=invalid)])
     limit = SHORT_TEXT_MAX if question.type == SHORT_TEXT else LONG_TEXT_MAX
@@ -74,9 +77,12 @@ class AnswerFormBase(FlaskForm):
 
 
 def answer_form(survey: Survey, lang: str, questions: list[Question] | None = None, **kwargs) -> AnswerFormBase:
-    """The form for all of a survey's questions, or for some (the 'tell us more' step)."""
+    """The form for all of a survey's questions (those with display logic optional: they may stay hidden), or
+    for some (the next step, where every question asked applies)."""
+    first_step = questions is None
     form_class = type("AnswerForm", (AnswerFormBase,), {
-        field_name(q): _field_for(q, lang) for q in (survey.live_questions if questions is None else questions)
+        field_name(q): _field_for(q, lang, deferred=first_step and q.show_when is not None)
+        for q in (survey.live_questions if first_step else questions)
     })
     if request.method == "POST":  # form fields only: Flask-WTF would otherwise read a JSON body as the form
         kwargs.setdefault("formdata", request.form)

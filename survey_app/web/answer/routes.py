@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request, session, url_for
 
+from ...domain import logic
 from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
@@ -14,7 +15,7 @@ from ..errors import render_error
 from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
 from .. import current_store, public
 from . import bp
-from .forms import answer_form, answers_of, field_name, new_submission_id
+from .forms import SUBMISSION_PATTERN, answer_form, answers_of, field_name, new_submission_id
 from .open_link import HONEYPOT, SHOWN, form_stamp, refusal
 
 OPEN_ANSWERED_KEY = "open_answered"
@@ -44,17 +45,43 @@ def _language(survey: Survey, invitation: Invitation | None) -> str:
 
 
 def _render_form(survey, invitation, form, status=200, notice=None, questions=None, tap_script=False):
+    """The first step: every question that may apply; those whose condition waits on an earlier answer are drawn
+    hidden, shown in place by the page's script, or asked on the next step without JavaScript."""
     action = (url_for("answer.submit_personal", token=invitation.token) if invitation
               else url_for("answer.open_link", survey_id=survey.id))
+    properties = invitation.properties if invitation else {}
+    if questions is None:
+        questions = [q for q in survey.live_questions if logic.holds(q.show_when, {}, properties) is not False]
     return render_template("answer/form.html", survey=survey, invitation=invitation, form=form, action=action,
-                           field_name=field_name, notice=notice, tap_script=tap_script,
-                           questions=survey.live_questions if questions is None else questions,
+                           field_name=field_name, notice=notice, tap_script=tap_script, questions=questions,
+                           waiting=_waiting(survey, questions, properties),
+                           piped=logic.pipe_values(invitation.customer_name if invitation else "", properties, {},
+                                                   survey),
                            bot_check=None if invitation else _bot_check_fields(survey)), status
+
+
+def _waiting(survey: Survey, questions, properties) -> dict[str, dict]:
+    """For each question waiting on an earlier answer, what the page's script compares: the field, a range or
+    options."""
+    waiting = {}
+    for question in questions:
+        condition = question.show_when
+        if condition is not None and logic.holds(condition, {}, properties) is None:
+            target = survey.question(condition.question)
+            waiting[question.id] = {"field": field_name(target), "low": condition.low, "high": condition.high,
+                                    "any": ",".join(condition.options)}
+    return waiting
 
 
 def _bot_check_fields(survey: Survey) -> dict:
     """The open link's hidden checks: the honeypot's name and the signed moment the form was drawn."""
     return {"honeypot": HONEYPOT, "shown_name": SHOWN, "shown": form_stamp(survey.id)}
+
+
+@bp.app_template_filter("pipe")
+def pipe_filter(text: str, values: dict) -> str:
+    """`{name}`, `{score}`, `{product|kami}` in questions and intros; autoescaped like any other text."""
+    return logic.pipe(text, values)
 
 
 def _done(title_key: str, body_key: str, status: int = 200):
@@ -126,8 +153,10 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
     refused = guard(survey, form) if guard else None
     if refused is not None:
         return refused
+    properties = invitation.properties if invitation else {}
+    answers = logic.without_hidden(survey, answers_of(form, survey.live_questions), properties)
     try:
-        response = submit_response(current_store(), survey, answers_of(form, survey.live_questions), language=lang,
+        response = submit_response(current_store(), survey, answers, language=lang,
                                    submission_id=form.submission_id(), invitation=invitation,
                                    tz_name=current_app.config["TIMEZONE"])
     except AlreadyAnswered:
@@ -138,27 +167,49 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
     if invitation is None:
         session[OPEN_ANSWERED_KEY] = (session.get(OPEN_ANSWERED_KEY, []) + [survey.id])[-20:]
     remaining = unanswered_questions(survey, response)
-    if form.quick.data == "1" and remaining and invitation is not None:
-        more = answer_form(survey, lang, questions=remaining, submission=response.submission_id)
-        return render_template("answer/more.html", survey=survey, form=more, token=invitation.token,
-                               questions=remaining, field_name=field_name)
-    return _done("thanks_title", "thanks_body")
+    if form.quick.data != "1":  # the page asked everything but what waited on its answers: ask those now
+        remaining = [q for q in remaining if q.show_when is not None and q.show_when.property == ""]
+    if not remaining:
+        return _done("thanks_title", "thanks_body")
+    more = answer_form(survey, lang, questions=remaining, submission=response.submission_id)
+    action = (url_for("answer.tell_more", token=invitation.token) if invitation
+              else url_for("answer.open_more", survey_id=survey.id))
+    return render_template("answer/more.html", survey=survey, form=more, action=action, questions=remaining,
+                           field_name=field_name, piped=_piped(survey, response))
+
+
+def _piped(survey: Survey, response) -> dict:
+    return logic.pipe_values(response.customer_name, response.properties, response.answers, survey)
 
 
 @bp.post("/s/<token>/more")
 @public
 def tell_more(token: str):
-    """After a one-tap score: the optional questions, added to the same response once."""
+    """The next step (after a one-tap score, or questions that waited on the first answers): added to the same
+    response once."""
     survey, invitation = _load_invitation(token)
-    lang = _language(survey, invitation)
+    return _amend(survey, invitation.token, _language(survey, invitation))
+
+
+@bp.post("/o/<survey_id>/more")
+@public
+def open_more(survey_id: str):
+    """The open link's next step: its response is found by the submission id only that browser's form holds."""
+    survey = _load_open_survey(survey_id)
+    submission = request.form.get("submission", "")
+    if not SUBMISSION_PATTERN.match(submission):
+        abort(400)
+    return _amend(survey, f"o{submission}", _language(survey, None))
+
+
+def _amend(survey: Survey, response_id: str, lang: str):
     posted = [q for q in survey.live_questions if field_name(q) in request.form]
     form = answer_form(survey, lang, questions=posted)
     if not form.validate_on_submit():
-        return render_template("answer/more.html", survey=survey, form=form, token=token, questions=posted,
-                               field_name=field_name, notice="errors_above"), 400
+        return render_template("answer/more.html", survey=survey, form=form, action=request.path, questions=posted,
+                               field_name=field_name, notice="errors_above", piped={}), 400
     try:
-        amend_response(current_store(), survey, invitation.token, form.submission.data or "",
-                       answers_of(form, posted))
+        amend_response(current_store(), survey, response_id, form.submission.data or "", answers_of(form, posted))
     except NotFound:
         abort(404)
     except AlreadyAnswered:
@@ -179,14 +230,15 @@ def store_unavailable(error: StoreUnavailable):
         g.lang = choose_language(request.args.get("lang"), default="id")
         return render_template("answer/resend.html", fields=list(request.form.items(multi=True))), 503
     g.lang = choose_language(request.args.get("lang"), default=survey.default_language)
-    if request.endpoint == "answer.tell_more":
+    if request.endpoint in ("answer.tell_more", "answer.open_more"):
         questions = [q for q in survey.live_questions if field_name(q) in request.form]
         form = answer_form(survey, g.lang, questions=questions)
-        return render_template("answer/more.html", survey=survey, form=form, token=None, questions=questions,
-                               field_name=field_name, notice="store_unavailable"), 503
+        return render_template("answer/more.html", survey=survey, form=form, action=request.path, questions=questions,
+                               field_name=field_name, notice="store_unavailable", piped={}), 503
     form = answer_form(survey, g.lang)
     return render_template("answer/form.html", survey=survey, invitation=None, form=form, action=request.path,
                            field_name=field_name, notice="store_unavailable", questions=survey.live_questions,
+                           waiting={}, piped={},
                            bot_check=_bot_check_fields(survey) if request.endpoint == "answer.open_link" else None), 503
 
 

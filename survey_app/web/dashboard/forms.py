@@ -11,14 +11,15 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...domain.contacts import ContactError, normalise_email, normalise_phone
-from ...domain.models import CASE_STATES, QUESTION_TYPES, Delivery, Option, Question, Survey, Text
+from ...domain.models import CASE_STATES, NPS, NPS_RANGES, QUESTION_TYPES, Condition, Delivery, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
 from ...domain.themes import THEMES
-from ...imports.headers import ROLES
 from ...imports.headers import ROLES
 from ...services.dashboard import CATEGORY_SCORES, Filters
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+SHOW_WHEN_VALUES = ("", *NPS_RANGES, "keep")  # shown in words: "always", "when the score is 0-6"...
+SHOW_WHEN_CHOICES = [SelectChoice(value, value) for value in SHOW_WHEN_VALUES]
 
 
 class NewSurveyForm(FlaskForm):
@@ -35,17 +36,35 @@ class QuestionForm(Form):
     label_id = StringField(validators=[Length(max=500)])
     required = BooleanField()
     options = TextAreaField(validators=[Length(max=4000)])
+    show_when = SelectField(choices=SHOW_WHEN_CHOICES, default="")
     remove = BooleanField()
 
     def is_blank(self) -> bool:
         return not (self.id.data or self.label_en.data or self.label_id.data)
 
-    def to_question(self) -> Question:
+    def to_question(self, nps_id: str | None, kept: Condition | None) -> Question:
+        """`nps_id`: the survey's NPS question, which the plain-words conditions look at; `kept`: the condition the
+        question had, for "as set outside the editor"."""
         return Question(
             id=(self.id.data or "").strip(), type=self.type.data,
             label=Text((self.label_en.data or "").strip(), (self.label_id.data or "").strip()),
             required=bool(self.required.data), options=tuple(parse_options(self.options.data or "")),
+            show_when=_condition(self.show_when.data, nps_id, kept),
         )
+
+
+def _condition(choice: str, nps_id: str | None, kept: Condition | None) -> Condition | None:
+    if choice == "keep":
+        return kept
+    if choice in NPS_RANGES:  # with no NPS question, a condition on "nps" is refused by validation, in words
+        low, high = NPS_RANGES[choice]
+        return Condition(question=nps_id or "nps", low=low, high=high)
+    return None
+
+
+def _kept(survey: Survey, question_id: str | None) -> Condition | None:
+    question = survey.question((question_id or "").strip())
+    return question.show_when if question else None
 
 
 def parse_options(text: str) -> list[Option]:
@@ -78,6 +97,7 @@ class SurveyEditForm(FlaskForm):
         rows = [{
             "id": q.id, "type": q.type, "label_en": q.label.en, "label_id": q.label.id,
             "required": q.required, "options": format_options(q.live_options),
+            "show_when": (q.show_when.nps_range_name(survey) or "keep") if q.show_when else "",
         } for q in survey.live_questions] + [{}]
         return cls(data={
             "title_en": survey.title.en, "title_id": survey.title.id, "intro_en": survey.intro.en,
@@ -85,8 +105,9 @@ class SurveyEditForm(FlaskForm):
         })
 
     def apply_to(self, survey: Survey) -> Survey:
-        questions = tuple(row.form.to_question() for row in self.questions
-                          if not row.form.remove.data and not row.form.is_blank())
+        rows = [row.form for row in self.questions if not row.form.remove.data and not row.form.is_blank()]
+        nps_id = next(((row.id.data or "").strip() for row in rows if row.type.data == NPS), None)
+        questions = tuple(row.to_question(nps_id, _kept(survey, row.id.data)) for row in rows)
         return replace(
             survey, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
             intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=questions,
@@ -161,13 +182,6 @@ class DeliveryForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     csv_file = FileField(validators=[FileRequired()])
-
-
-class MappingForm(FlaskForm):
-    """The mapping step: one role per column of the uploaded file, and a name to ask for the mapping by."""
-
-    roles = FieldList(SelectField(choices=[SelectChoice(r, r) for r in ROLES]), max_entries=200)
-    name = StringField(validators=[Optional(), Length(max=40)])
 
 
 class MappingForm(FlaskForm):

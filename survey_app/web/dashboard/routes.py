@@ -12,7 +12,7 @@ from .. import admin_only, current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
 from ...services.dashboard import COMMENTS_EXAMINED
-from .forms import DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
+from .forms import SHOW_WHEN_VALUES, DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
 
 def load_survey(survey_id: str) -> Survey:
@@ -51,7 +51,8 @@ def edit_survey(survey_id: str):
             flash("saved")
             return redirect(url_for(".edit_survey", survey_id=survey_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems), status
+    return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems,
+                           show_when_values=SHOW_WHEN_VALUES), status
 
 
 @bp.get("/surveys/<survey_id>/preview")
