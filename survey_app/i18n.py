@@ -5,7 +5,9 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
+
+from . import formatting
 
 from .domain.models import LANGUAGES
 
@@ -42,3 +44,5 @@ def owner_language() -> str:
 
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(_=translate, LANGUAGES=LANGUAGES)
+    app.jinja_env.filters.update(formatting.filters(lambda: getattr(g, "lang", "en"),
+                                                    lambda: current_app.config["TIMEZONE"]))
