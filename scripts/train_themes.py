@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from survey_app.domain import sentiment_model  # noqa: E402
-from survey_app.domain.themes import comment_features  # noqa: E402
+from survey_app.domain.themes import THEMES, comment_features, listed_themes  # noqa: E402
 
 SEED = 15
 FOLDS = 5
@@ -35,6 +35,8 @@ NEUTRAL_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)  # "neutral" when the neutral mode
 KNOBS = [(cut, threshold) for cut in LEXICON_GRID for threshold in NEUTRAL_GRID]
 MIN_COUNT = 2  # a feature seen in fewer training rows is dropped
 KEEP = 1e-3  # weights smaller than this are not exported
+THEME_SOURCES = (("tests/data/public/en_amazon_themes.csv", "train"), ("tests/data/labelled_comments.csv", "tune"))
+THEME_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1.0: the theme's model is never used (the word lists alone)
 SOURCES = (("tests/data/public/id_social.csv", "train"), ("tests/data/public/en_amazon.csv", "train"),
            ("tests/data/labelled_comments.csv", "tune"))
 
@@ -88,6 +90,42 @@ def cross_validate(featured: list, sources: list[str], l2: float) -> dict[tuple,
     return {knobs: {source: round(right[knobs, source] / total[source], 3) for source in total} for knobs in KNOBS}
 
 
+def theme_rows() -> list[tuple[str, set[str]]]:
+    rows = []
+    for path, split in THEME_SOURCES:
+        with (ROOT / path).open(encoding="utf-8", newline="") as handle:
+            rows += [(r["text"], set(filter(None, r["themes"].split("|")))) for r in csv.DictReader(handle)
+                     if r["split"] == split]
+    return rows
+
+
+def f1(pairs: list[tuple[bool, bool]]) -> float:
+    tp = sum(p and a for p, a in pairs)
+    return 2 * tp / max(1, sum(p for p, _ in pairs) + sum(a for _, a in pairs))
+
+
+def train_themes(l2: float) -> dict:
+    """Per theme: weights, and the probability past which the model adds the theme to the word lists' own; the
+    threshold is the one with the best cross-validated F1 (of lists or model) on the training rows."""
+    featured = [(comment_features(text), labels, listed_themes(text)) for text, labels in theme_rows()]
+    chosen = {}
+    for theme in THEMES:
+        pairs: dict[float, list[tuple[bool, bool]]] = {cut: [] for cut in THEME_GRID}
+        for fold in range(FOLDS):
+            model = fit([(f, int(theme in labels)) for i, (f, labels, _) in enumerate(featured) if i % FOLDS != fold],
+                        random.Random(SEED), l2)
+            for found, labels, listed in featured[fold::FOLDS]:
+                p = sentiment_model.sigmoid(sentiment_model.linear(model, found))
+                for cut in THEME_GRID:
+                    pairs[cut].append((theme in listed or p > cut, theme in labels))
+        cut = max(THEME_GRID, key=lambda c: (round(f1(pairs[c]), 4), c))
+        print(f"theme {theme}: cross-validated F1 {f1(pairs[cut]):.3f} with model cut {cut} "
+              f"(lists alone {f1(pairs[1.0]):.3f})")
+        if cut < 1.0:
+            chosen[theme] = [cut, fit([(f, int(theme in labels)) for f, labels, _ in featured], random.Random(SEED), l2)]
+    return chosen
+
+
 def main() -> None:
     rows = training_rows()
     featured = [(comment_features(text), label) for text, label, _ in rows]
@@ -96,7 +134,8 @@ def main() -> None:
               for knobs, by_source in cross_validate(featured, sources, l2).items()}
     l2, cut, threshold = max(scores, key=lambda key: sum(scores[key].values()))
     print(f"cross-validated accuracy per source: {scores[l2, cut, threshold]}")
-    model = train(featured, l2) | {"lexicon_decides": cut, "neutral_threshold": threshold}
+    model = train(featured, l2) | {"lexicon_decides": cut, "neutral_threshold": threshold,
+                                   "themes": train_themes(l2)}
     out = sentiment_model.MODEL_FILE
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True), encoding="utf-8")

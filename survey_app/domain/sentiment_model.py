@@ -1,4 +1,4 @@
-"""A linear sentiment model over words, word pairs and character n-grams, kept as plain JSON weights.
+"""Linear models (sentiment, and one per theme) over words, word pairs and character n-grams, as plain JSON.
 
 Trained offline by scripts/train_themes.py (pure Python, no numpy at run time); the weights file is read once, on
 the first comment a process labels, so the answer page's cold start never pays for it. See docs/themes.md.
@@ -62,7 +62,8 @@ def sigmoid(value: float) -> float:
 
 @lru_cache(maxsize=1)
 def model() -> dict:
-    """{"polar": weights, "neutral": weights, "neutral_threshold": p}; read once per process."""
+    """{"polar", "neutral": weights, "neutral_threshold", "lexicon_decides", "themes": {theme: [threshold,
+    weights]}}; read once per process."""
     return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
 
 
@@ -76,3 +77,9 @@ def classify(found: Mapping[str, float], weights: Mapping | None = None) -> str:
     if sigmoid(linear(weights["neutral"], found)) > weights["neutral_threshold"]:
         return "neutral"
     return "positive" if linear(weights["polar"], found) >= 0 else "negative"
+
+
+def model_themes(found: Mapping[str, float]) -> set[str]:
+    """Themes whose model is confident past its threshold (each chosen by cross-validation when trained)."""
+    return {theme for theme, (threshold, weights) in model().get("themes", {}).items()
+            if sigmoid(linear(weights, found)) > threshold}

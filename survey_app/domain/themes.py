@@ -251,8 +251,19 @@ def word_forms(word: str) -> frozenset[str]:
 
 
 def themes(text: str) -> tuple[str, ...]:
-    """The themes a comment mentions, in THEMES order."""
+    """The themes a comment mentions, in THEMES order: the word lists' and the theme models'."""
     tokens = _tokens(text)
+    found = _listed(tokens) | sentiment_model.model_themes(
+        sentiment_model.features(tokens, _BOUNDARY, _NEGATORS, _CONTRAST, _score(tokens)))
+    return tuple(t for t in THEMES if t in found)
+
+
+def listed_themes(text: str) -> set[str]:
+    """The word lists' themes alone (what the theme models are trained to add to)."""
+    return _listed(_tokens(text))
+
+
+def _listed(tokens: list[str]) -> set[str]:
     found = {_THEME_OF[t] for t in tokens if t in _THEME_OF}
     if any(t in _GOODS and _judged(tokens[i + 1:i + 4]) for i, t in enumerate(tokens)):
         found.add("product")
@@ -260,7 +271,7 @@ def themes(text: str) -> tuple[str, ...]:
         found.add("service")
     if _ONLINE_STAFF.intersection(tokens) and "communication" not in found:
         found.add("service")
-    return tuple(t for t in THEMES if t in found)
+    return found
 
 
 def _judged(following: list[str]) -> bool:
