@@ -78,8 +78,7 @@ def askable(question: Question) -> bool:
 def next_question(survey: Survey, after: str) -> Question | None:
     """The first askable question after `after` (a question id) in the survey's order; never the NPS again, never
     a retired question."""
-    ids = [q.id for q in survey.questions]
-    start = ids.index(after) + 1 if after in ids else 0
+    start = [q.id for q in survey.questions].index(after) + 1
     return next((q for q in survey.questions[start:] if q.type != NPS and not q.retired and askable(q)), None)
 
 
@@ -131,5 +130,5 @@ def short_title(text: str, limit: int = MAX_ROW_TITLE) -> str:
     """WhatsApp refuses longer titles: cut at a word where one fits, marked with an ellipsis."""
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1].rsplit(" ", 1)[0] or text[:limit - 1]
-    return cut.rstrip() + "…"
+    head = text[:limit - 1]
+    return (head.rsplit(maxsplit=1) or [head])[0] + "…"

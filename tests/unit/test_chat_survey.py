@@ -1,15 +1,16 @@
 """Reading what a customer typed in the chat: scores, choices, free text, and the question that comes next."""
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from survey_app.domain.chat_survey import (choice_values, is_chat_submission, next_question, parse_number, read_answer,
-                                           short_title, submission_id, within_window)
+from survey_app.domain.chat_survey import (askable, choice_values, is_chat_submission, next_question, parse_number,
+                                           read_answer, short_title, submission_id, within_window)
+from survey_app.domain.models import MULTI, SINGLE, Option, Question, Survey, Text
 from survey_app.domain.templates import TEMPLATES
 from survey_app.i18n import catalog
-from survey_app.domain.models import SINGLE, Option, Question, Survey, Text
 
 
 @pytest.mark.parametrize("text, score", [
@@ -99,3 +100,41 @@ def test_the_templates_doc_quotes_every_chat_message_as_it_is_sent():
         for key in ("chat_thanks", "chat_already_answered", "chat_reask_text", "chat_reask_choice"):
             assert f"`{catalog(lang)[key]}`" in section, (lang, key)
         assert f'"{catalog(lang)["chat_choose"]}"' in section, lang
+
+
+def _choice(count: int, qtype: str = SINGLE) -> Question:
+    return Question("pick", qtype, Text("Pick", "Pilih"),
+                    options=tuple(Option(f"o{i}", Text(f"O{i}", f"O{i}")) for i in range(count)))
+
+
+def test_only_text_ratings_and_single_choices_of_one_to_ten_options_are_asked_in_the_chat():
+    survey = _post_purchase()
+    assert [q.id for q in survey.questions if askable(q)] == ["reason", "csat_product", "csat_delivery"]
+    assert askable(_choice(1)) and askable(_choice(10))
+    assert not askable(_choice(0)) and not askable(_choice(11)) and not askable(_choice(3, MULTI))
+
+
+def test_a_rating_offers_exactly_its_scale():
+    ces = TEMPLATES["customer_effort"]["questions"][0]
+    assert choice_values(ces) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert choice_values(_post_purchase().question("csat_product")) == ["1", "2", "3", "4", "5"]
+
+
+def test_a_tapped_choice_is_its_value_and_a_row_of_another_question_is_not():
+    choice = _choice(3)
+    assert read_answer(choice, "button_reply", "O1", "pick:o1", {}) == "o1"
+    assert read_answer(choice, "text", "o1", "", {"o1": "O1"}) == "o1"
+    csat = _post_purchase().question("csat_product")
+    assert read_answer(csat, "list_reply", "4", "csat_producX:4", {}) is None  # same length, other prefix
+    assert read_answer(csat, "text", "XXXX", "", {}) is None
+
+
+def test_a_submission_id_is_wa_and_32_hex_digits():
+    assert re.fullmatch(r"wa-[0-9a-f]{32}", submission_id("tok", "wamid.1"))
+
+
+def test_short_titles_keep_whole_words_and_never_pass_the_limit():
+    assert short_title("x" * 24) == "x" * 24
+    assert short_title("abc  defgh ijklmnopqrstuvwxyz") == "abc  defgh…"
+    assert short_title("Sangat\ttidak puas sekali dengan produk") == "Sangat\ttidak puas…"
+    assert short_title("Sangat puas", 6) == "Sanga…"  # one word longer than the limit: cut inside it
