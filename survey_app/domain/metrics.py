@@ -41,6 +41,8 @@ def response_counters(survey: Survey, answers: Mapping[str, object]) -> dict[str
             counters[prefix + "n"] = 1
             for chosen in value if isinstance(value, list) else [value]:
                 counters[f"{prefix}o#{chosen}"] = 1
+        else:  # text: counted as answered, for the drop-off from question to question
+            counters[prefix + "n"] = 1
     return counters
 
 

@@ -192,6 +192,7 @@ class Response:
     channel: str = ""
     order_ref: str = ""  # the invitation's, kept with the response: exports need it after the invitation expires
     version: int = 0  # the survey definition's version it answered; 0: answered before versions were kept
+    completed: bool = False  # the customer sent the last step (counted as "complete" for the drop-off)
     segment_values: dict[str, str] = field(default_factory=dict)  # its invitation's chosen segments
 
     def score(self, survey: Survey) -> int | None:

@@ -55,6 +55,8 @@ def _response_write(survey: Survey, response: Response, vocab: Vocabulary | None
     counters = metrics.response_counters(survey, response.answers) | metrics.comment_counters(
         labels.get("themes", ()), labels.get("sentiment", ""), score)
     counters |= low_rating_counters(survey, response.answers, score)  # what domain/impact.py reads
+    if response.completed:
+        counters["complete"] = 1
     return ResponseWrite(response, counters, texts, score, labels)
 
 
@@ -99,9 +101,10 @@ def _response(survey: Survey, answers: dict[str, object], *, response_id: str, s
 def submit_response(
     store: Store, survey: Survey, answers: dict[str, object], *, language: str, submission_id: str,
     invitation: Invitation | None = None, now: datetime | None = None, tz_name: str = "Asia/Jakarta",
-    case_due_hours: int = 48,
+    case_due_hours: int = 48, complete: bool = True,
 ) -> Response:
     """Store one response with its counters; a retry of the same submission succeeds without counting twice.
+    `complete`: False when the page goes on to a next step (counted complete when that step is sent).
 
     :raises AlreadyAnswered: the invitation was answered by a different submission.
     """
@@ -110,6 +113,7 @@ def submit_response(
         submitted_at=now or utcnow(), tz_name=tz_name, language=language, submission_id=submission_id,
         invitation=invitation,
     )
+    response = replace(response, completed=complete)
     write = _response_write(survey, response, vocabulary(store))
     write.counters[f"inv#{response.channel}#answered"] = 1
     case = _case_for(write, invitation, case_due_hours)
@@ -150,11 +154,11 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     added = {k: v for k, v in extra.items() if k in open_questions and v not in (None, "", [])}
     if not added:
         return response
-    change = amendment(store, survey, response, added, case_due_hours)
+    change = amendment(store, survey, response, added, case_due_hours, complete=True)
     try:
         store.amend_response(response, added, change.counters, change.write.texts, change.write.score,
                              amended_at=(now or utcnow()).isoformat(), labels=change.write.labels, case=change.case,
-                             case_exists=change.case_exists)
+                             case_exists=change.case_exists, completed=True)
     except AlreadyAnswered:
         stored = store.get_response(survey.id, response_id)
         if not (stored.amended_at and _already_holds(stored, added)):
@@ -174,11 +178,13 @@ class Amendment:
 
 
 def amendment(store: Store, survey: Survey, response: Response, added: dict[str, object],
-              case_due_hours: int) -> Amendment:
+              case_due_hours: int, complete: bool = False) -> Amendment:
     """Answers added after the score (web "tell us more", chat follow-ups) move counters by their difference (a
-    sentiment or theme may be taken back) and may open a case or add their text to the one a low score opened."""
+    sentiment or theme may be taken back) and may open a case or add their text to the one a low score opened;
+    `complete`: this was the last step."""
     before = _response_write(survey, response, vocabulary(store))
-    after = _response_write(survey, replace(response, answers=response.answers | added), vocabulary(store))
+    after = _response_write(survey, replace(response, answers=response.answers | added,
+                                            completed=response.completed or complete), vocabulary(store))
     counters = {k: after.counters.get(k, 0) - before.counters.get(k, 0) for k in after.counters.keys() | before.counters
                 if after.counters.get(k, 0) != before.counters.get(k, 0)}
     case = _case_for(after, store.invitation_or_none(response.invitation_token), case_due_hours)
@@ -194,9 +200,9 @@ def _already_holds(response: Response, extra: dict[str, object]) -> bool:
 
 def import_history(store: Store, survey: Survey, past: Iterable[PastAnswer], tz_name: str) -> int:
     """Bulk-load earlier responses (no invitations: those links expired long ago); returns how many."""
-    writes = (_response_write(survey, _response(
+    writes = (_response_write(survey, replace(_response(
         survey, p.answers, response_id=f"h{new_token()}", submitted_at=p.submitted_at, tz_name=tz_name,
         language=p.language, submission_id="", customer_name=p.customer_name, properties=p.properties,
         channel="",  # unknown for earlier results
-    )) for p in past)
+    ), completed=True)) for p in past)
     return store.load_history((w.response, w.counters, w.texts, w.score, w.labels) for w in writes)

@@ -111,7 +111,7 @@ class ResponseItems(Table):
     def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
                        texts: Mapping[str, str], score: int | None, amended_at: str,
                        labels: Mapping[str, object] | None = None, case: FollowUp | None = None,
-                       case_exists: bool = False) -> None:
+                       case_exists: bool = False, completed: bool = False) -> None:
         """Adds answers to a response once (the 'tell us more' step after a one-tap score), same transaction rules.
 
         :raises AlreadyAnswered: it was amended before, or the submission does not match.
@@ -119,11 +119,12 @@ class ResponseItems(Table):
         items = [{"Update": {
             "Key": to_item({"pk": f"RESP#{response.survey_id}", "sk": response.response_id}),
             "UpdateExpression": "SET " + ", ".join(f"answers.#a{i} = :a{i}" for i in range(len(extra)))
-                                + ", amended_at = :now",
+                                + ", amended_at = :now" + (", completed = :done" if completed else ""),
             "ConditionExpression": "submission_id = :sub AND attribute_not_exists(amended_at)",
             "ExpressionAttributeNames": {f"#a{i}": key for i, key in enumerate(extra)},
             "ExpressionAttributeValues": to_item({f":a{i}": value for i, value in enumerate(extra.values())}
-                                                 | {":sub": response.submission_id, ":now": amended_at}),
+                                                 | {":sub": response.submission_id, ":now": amended_at}
+                                                 | ({":done": True} if completed else {})),
         }}]
         if texts:
             items.append({"Put": {"Item": to_item(_comment_record(response, texts, score, labels or {}))}})

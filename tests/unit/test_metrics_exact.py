@@ -25,6 +25,7 @@ def test_one_response_adds_exactly_these_counters():
         "q#csat#n": 1, "q#csat#sum": 4, "q#csat#v4": 1, "q#csat#top2": 1,
         "q#ces#n": 1, "q#ces#sum": 6, "q#ces#v6": 1, "q#ces#top2": 1,
         "q#visit#n": 1, "q#visit#o#yes": 1, "q#why#n": 1, "q#why#o#price": 1, "q#why#o#speed": 1,
+        "q#city#n": 1,  # a text answer: counted as answered (drop-off), its words go to the comment counters
     }
 
 

@@ -12,7 +12,7 @@ from ...domain.models import Invitation, Survey
 from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
 from ..errors import render_error
-from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response, unanswered_questions
+from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response
 from .. import current_store, public
 from . import bp
 from .forms import SUBMISSION_PATTERN, answer_form, answers_of, field_name, new_submission_id
@@ -155,10 +155,11 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
         return refused
     properties = invitation.properties if invitation else {}
     answers = logic.without_hidden(survey, answers_of(form, survey.live_questions), properties)
+    remaining = _next_step(survey, answers, properties, one_tap=form.quick.data == "1")
     try:
         response = submit_response(current_store(), survey, answers, language=lang,
                                    submission_id=form.submission_id(), invitation=invitation,
-                                   tz_name=current_app.config["TIMEZONE"])
+                                   tz_name=current_app.config["TIMEZONE"], complete=not remaining)
     except AlreadyAnswered:
         return _done("already_title", "already_body", 409)
     except StoreUnavailable as error:
@@ -166,9 +167,6 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
         return _render_form(survey, invitation, form, status=503, notice="store_unavailable")
     if invitation is None:
         session[OPEN_ANSWERED_KEY] = (session.get(OPEN_ANSWERED_KEY, []) + [survey.id])[-20:]
-    remaining = unanswered_questions(survey, response)
-    if form.quick.data != "1":  # the page asked everything but what waited on its answers: ask those now
-        remaining = [q for q in remaining if q.show_when is not None and q.show_when.property == ""]
     if not remaining:
         return _done("thanks_title", "thanks_body")
     more = answer_form(survey, lang, questions=remaining, submission=response.submission_id)
@@ -176,6 +174,16 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
               else url_for("answer.open_more", survey_id=survey.id))
     return render_template("answer/more.html", survey=survey, form=more, action=action, questions=remaining,
                            field_name=field_name, piped=_piped(survey, response))
+
+
+def _next_step(survey: Survey, answers: dict, properties: dict, one_tap: bool) -> list:
+    """After a one-tap score, every question that applies and is unanswered; after a full page, only those that
+    waited on its answers (the rest were on the page)."""
+    answered = {k for k, v in answers.items() if v not in (None, "", [])}
+    remaining = [q for q in logic.applicable(survey, answers, properties) if q.id not in answered]
+    if one_tap:
+        return remaining
+    return [q for q in remaining if q.show_when is not None and q.show_when.property == ""]
 
 
 def _piped(survey: Survey, response) -> dict:

@@ -12,6 +12,8 @@ from .. import admin_only, current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
 from ...services.dashboard import COMMENTS_EXAMINED
+from ...services.home import home
+from ...services.drop_off import drop_off
 from .forms import SHOW_WHEN_VALUES, DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
 
@@ -24,7 +26,9 @@ def load_survey(survey_id: str) -> Survey:
 
 @bp.get("/")
 def surveys():
-    return render_template("dashboard/surveys.html", surveys=current_store().list_surveys(), form=NewSurveyForm())
+    """The home: every survey at a glance (services/home.py), then the new-survey form."""
+    glance = home(current_store(), current_app.config["TIMEZONE"])
+    return render_template("dashboard/surveys.html", home=glance, form=NewSurveyForm())
 
 
 @bp.post("/surveys")
@@ -102,6 +106,8 @@ def dashboard(survey_id: str):
     return render_template("dashboard/dashboard.html", summary=summary, figures=figures, rating_rows=rating_rows,
                            choice_rows=choice_rows, few=FEW_RESPONSES, form=form, filters=filters,
                            theme_labels=THEME_LABELS, examined=COMMENTS_EXAMINED,
+                           drop_off=None if filters.segment else drop_off(current_store(), survey, summary.totals,
+                                                                          filters.first_day, filters.last_day),
                            filter_args=_filter_args(form), link_args=_filter_args(form, "segment"))
 
 
