@@ -5,6 +5,7 @@ Access patterns are written down in docs/data-model.md; keep the two in step.
 from .accounts import AccountItems
 from .cases import CaseItems
 from .contacts import ContactIndexItems
+from .digests import DigestItems
 from .chats import ChatItems
 from .invitations import InvitationItems
 from .jobs import JobItems
@@ -23,7 +24,7 @@ from .webhooks import WebhookItems
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
             OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
-            MappingItems, ThemeItems, ReadItems):
+            MappingItems, ThemeItems, ReadItems, DigestItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

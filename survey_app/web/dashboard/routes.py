@@ -12,6 +12,7 @@ from .. import admin_only, current_store
 from ..answer.forms import answer_form, field_name
 from . import bp
 from ...services.dashboard import COMMENTS_EXAMINED
+from ...services.home import home
 from ...services.drop_off import drop_off
 from .forms import SHOW_WHEN_VALUES, DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
@@ -25,7 +26,9 @@ def load_survey(survey_id: str) -> Survey:
 
 @bp.get("/")
 def surveys():
-    return render_template("dashboard/surveys.html", surveys=current_store().list_surveys(), form=NewSurveyForm())
+    """The home: every survey at a glance (services/home.py), then the new-survey form."""
+    glance = home(current_store(), current_app.config["TIMEZONE"])
+    return render_template("dashboard/surveys.html", home=glance, form=NewSurveyForm())
 
 
 @bp.post("/surveys")
