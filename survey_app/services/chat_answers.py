@@ -37,6 +37,8 @@ def handle_reply(store: Store, message: InboundMessage, send: Send, now: datetim
     pointer = store.chat_pointer(message.phone)
     if pointer is None or pointer.get("template") not in NUMBER_REPLY_TEMPLATES:
         return False
+    if store.is_opted_out(message.phone):
+        return False  # "never messaged again" holds inside the chat too: what they write goes to the owner
     invitation = store.invitation_or_none(pointer["token"])
     if invitation is None or invitation.is_expired(datetime.fromisoformat(message.received_at)):
         return False

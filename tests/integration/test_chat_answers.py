@@ -274,3 +274,20 @@ def test_the_chat_items_expire_with_their_invitation(store, chat):
     for pk in (f"CHAT#{PHONE}", f"INV#{invitation.token}"):
         item = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": pk}, "sk": {"S": "CHAT"}})["Item"]
         assert int(item["expires_epoch"]["N"]) == expires, pk
+
+
+def test_an_opted_out_customer_is_asked_nothing_more_and_their_messages_go_to_the_owner(store, chat):
+    survey, invitation = chat
+    outbox = Outbox()
+    handle_reply(store, inbound("9", "wamid.1", NOW), outbox, NOW)
+    store.opt_out(PHONE, NOW.isoformat())  # "berhenti" between two answers (the webhook handles the stop word)
+    assert handle_reply(store, inbound("Murah", "wamid.2", NOW + timedelta(minutes=1)), outbox, NOW) is False
+    assert len(outbox.sent) == 1 and "reason" not in store.get_response(survey.id, invitation.token).answers
+
+
+def test_a_survey_without_an_nps_question_takes_no_score_in_the_chat(store):
+    survey = make_survey(store, template="after_sales_csat")
+    invitation = make_invitation(store, survey, phone=PHONE)
+    remember_chat_invitation(store, invitation, "survey_invitation_number", NOW)
+    assert handle_reply(store, inbound("5"), Outbox(), NOW) is False
+    assert not store.response_exists(survey.id, invitation.token)
