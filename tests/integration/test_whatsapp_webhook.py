@@ -214,3 +214,17 @@ def test_a_status_of_an_invitation_gone_since_is_still_recorded_on_its_message(p
     assert post(meta.envelope(meta.status("wamid.GONE", "delivered", PHONE, NOW))).status_code == 200
     assert store.message_ref("wamid.GONE")["status"] == "delivered"
     assert store.daily_counters("s1", "2000-01-01", "2999-12-31") == {}
+
+
+def test_the_whatsapp_reminder_uses_its_own_template_with_the_stop_button(wa_app, post, store, sender, graph):
+    fake, _ = graph
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp",),
+                                                                              reminder_after_days=3)))
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=1), send_at=NOW - timedelta(minutes=1),
+                                   customer_name="Budi", phone=PHONE, language="en")
+    assert run_sender(wa_app, store, sender) == {"sent": 1}
+    assert run_sender(wa_app, store, sender, NOW + timedelta(days=3, minutes=1)) == {"reminded": 1}
+    invitation_body, reminder_body = (r["body"]["template"] for r in fake.requests)
+    assert (invitation_body["name"], reminder_body["name"]) == ("survey_invitation", "survey_reminder")
+    assert reminder_body["components"][1]["parameters"] == [{"type": "text", "text": invitation.token}]
+    assert reminder_body["components"][2]["parameters"] == [{"type": "payload", "payload": "STOP"}]
