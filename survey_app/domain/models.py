@@ -127,6 +127,15 @@ class Survey:
     created_at: str = ""
     delivery: Delivery = field(default_factory=Delivery)
     version: int = 1  # +1 on every saved change; each response records the version it answered
+    review_url: str = ""  # a public review page (Google Maps, Tokopedia, Shopee) offered on the thank-you page
+    review_property: str = ""  # ...or per store: the customer property whose value picks one of review_urls
+    review_urls: dict[str, str] = field(default_factory=dict)
+
+    def review_link(self, properties: dict[str, str]) -> str:
+        """The review page for this customer: their store's, else the survey's; shown to every customer whatever
+        their score (asking only happy customers, "review gating", is against Google's rules)."""
+        value = properties.get(self.review_property, "") if self.review_property else ""
+        return self.review_urls.get(value, "") or self.review_url
 
     @property
     def live_questions(self) -> tuple[Question, ...]:

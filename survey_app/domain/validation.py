@@ -11,6 +11,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
 MAX_QUESTIONS = 30
 MAX_LABEL = 500
 MAX_OPTIONS = 20
+MAX_URL = 500
 
 
 def validate_survey(survey: Survey) -> None:
@@ -42,6 +43,7 @@ def validate_survey(survey: Survey) -> None:
             errors.append(f"{where}: labels are limited to {MAX_LABEL} characters.")
         errors.extend(_option_errors(where, question))
     errors.extend(condition_errors(survey))
+    errors.extend(_review_errors(survey))
     if errors:
         raise DefinitionError(errors)
 
@@ -86,3 +88,12 @@ def change_errors(current: Survey, edited: Survey, answered: set[str]) -> list[s
             errors.append(f"Question '{question.id}' already has answers: its type stays '{old.type}'. "
                           f"Add a new question (with a new id) for '{question.type}' and remove this one.")
     return errors
+
+
+def _review_errors(survey: Survey) -> list[str]:
+    links = [survey.review_url, *survey.review_urls.values()]
+    if any(link and not (link.startswith("https://") and len(link) <= MAX_URL and " " not in link) for link in links):
+        return [f"Review links must be https:// addresses of at most {MAX_URL} characters."]
+    if survey.review_urls and not survey.review_property:
+        return ["Review links per store need the name of the property that holds the store."]
+    return []

@@ -9,7 +9,7 @@ from ..domain.templates import TEMPLATES
 from ..domain.validation import carry_history, change_errors, validate_survey
 from ..errors import NotFound
 from ..store import Store
-from .common import new_token
+from .common import local_day, new_token, utcnow
 
 
 def survey_from_template(template_key: str, now: datetime, default_language: str = "id") -> Survey:
@@ -58,3 +58,8 @@ def answered_questions(store: Store, survey: Survey) -> set[str]:
     if totals.get("n", 0) > 0:
         answered |= {q.id for q in survey.questions if q.type in TEXT_TYPES}
     return answered
+
+
+def record_review_click(store: Store, survey: Survey, tz_name: str, now: datetime | None = None) -> None:
+    """A customer followed the thank-you page's review link: counted on the day, for the dashboard."""
+    store.add_day_counters(survey.id, local_day(now or utcnow(), tz_name), {"review#clicks": 1})

@@ -5,7 +5,7 @@ from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 PUBLIC_BUILTINS = {"static"}
 SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css",
                  "key_hash": "0" * 64, "kind": "png", "fmt": "csv", "response_id": "abcdefghijkl",
-                 "job_id": "abcdefghijkl"}
+                 "job_id": "abcdefghijkl", "hook_id": "abcdefghijkl", "upload_id": "abcdefghijkl"}
 
 
 def routes(app):
@@ -32,8 +32,9 @@ def test_every_owner_route_redirects_anonymous_visitors_to_login(app, client):
 def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
     public = {e for e, _, _, is_public in routes(app) if is_public}
     assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "answer.tell_more",
-                      "answer.open_more",
-                      "answer.unsubscribe", "api.purchases", "auth.login", "email_events.sns_message",
+                      "answer.open_more", "answer.review", "answer.open_review",
+                      "answer.unsubscribe", "api.purchases", "api.surveys", "api.responses", "api.cases", "api.summary",
+                      "auth.login", "email_events.sns_message",
                       "webhooks.verify", "webhooks.notification",
                       "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor"}
 

@@ -5,7 +5,7 @@ open every link in browsers that run scripts. POSTs record once.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
 from ...domain import logic
 from ...domain.models import Invitation, Survey
@@ -13,6 +13,7 @@ from ...errors import AlreadyAnswered, NotFound, StoreUnavailable
 from ...i18n import choose_language
 from ..errors import render_error
 from ...services import LinkExpired, amend_response, open_invitation, opt_out, submit_response
+from ...services.surveys import record_review_click
 from .. import current_store, public
 from . import bp
 from .forms import SUBMISSION_PATTERN, answer_form, answers_of, field_name, new_submission_id
@@ -168,7 +169,7 @@ def _submit(survey: Survey, invitation: Invitation | None, guard=None):
     if invitation is None:
         session[OPEN_ANSWERED_KEY] = (session.get(OPEN_ANSWERED_KEY, []) + [survey.id])[-20:]
     if not remaining:
-        return _done("thanks_title", "thanks_body")
+        return _thanks(survey, invitation, response.score(survey))
     more = answer_form(survey, lang, questions=remaining, submission=response.submission_id)
     action = (url_for("answer.tell_more", token=invitation.token) if invitation
               else url_for("answer.open_more", survey_id=survey.id))
@@ -196,7 +197,7 @@ def tell_more(token: str):
     """The next step (after a one-tap score, or questions that waited on the first answers): added to the same
     response once."""
     survey, invitation = _load_invitation(token)
-    return _amend(survey, invitation.token, _language(survey, invitation))
+    return _amend(survey, invitation.token, _language(survey, invitation), invitation)
 
 
 @bp.post("/o/<survey_id>/more")
@@ -207,22 +208,59 @@ def open_more(survey_id: str):
     submission = request.form.get("submission", "")
     if not SUBMISSION_PATTERN.match(submission):
         abort(400)
-    return _amend(survey, f"o{submission}", _language(survey, None))
+    return _amend(survey, f"o{submission}", _language(survey, None), None)
 
 
-def _amend(survey: Survey, response_id: str, lang: str):
+def _amend(survey: Survey, response_id: str, lang: str, invitation: Invitation | None):
     posted = [q for q in survey.live_questions if field_name(q) in request.form]
     form = answer_form(survey, lang, questions=posted)
     if not form.validate_on_submit():
         return render_template("answer/more.html", survey=survey, form=form, action=request.path, questions=posted,
                                field_name=field_name, notice="errors_above", piped={}), 400
     try:
-        amend_response(current_store(), survey, response_id, form.submission.data or "", answers_of(form, posted))
+        response = amend_response(current_store(), survey, response_id, form.submission.data or "",
+                                  answers_of(form, posted))
     except NotFound:
         abort(404)
     except AlreadyAnswered:
         return _done("already_title", "already_body", 409)
-    return _done("thanks_title", "thanks_body")
+    return _thanks(survey, invitation, response.score(survey))
+
+
+def _thanks(survey: Survey, invitation: Invitation | None, score: int | None):
+    """The thank-you page, inviting every customer to review the shop in public when the survey has a review page:
+    the wording may follow the score, the link never does (Google forbids asking only happy customers)."""
+    review = None
+    if survey.review_link(invitation.properties if invitation else {}):
+        review = {"url": url_for("answer.review", token=invitation.token) if invitation
+                  else url_for("answer.open_review", survey_id=survey.id), "happy": score is not None and score >= 9}
+    return render_template("answer/done.html", title_key="thanks_title", body_key="thanks_body", review=review)
+
+
+@bp.get("/s/<token>/review")
+@public
+def review(token: str):
+    """The thank-you page's review link: counted, then on to the shop's review page."""
+    try:
+        invitation = current_store().get_invitation(token)
+        survey = current_store().get_survey(invitation.survey_id)
+    except NotFound:
+        abort(404)
+    return _to_review(survey, survey.review_link(invitation.properties))
+
+
+@bp.get("/o/<survey_id>/review")
+@public
+def open_review(survey_id: str):
+    survey = _load_open_survey(survey_id)
+    return _to_review(survey, survey.review_url)
+
+
+def _to_review(survey: Survey, link: str):
+    if not link:
+        abort(404)
+    record_review_click(current_store(), survey, current_app.config["TIMEZONE"])
+    return redirect(link, 302)
 
 
 @bp.errorhandler(StoreUnavailable)

@@ -91,6 +91,9 @@ class SurveyEditForm(FlaskForm):
     intro_id = TextAreaField(validators=[Length(max=1000)])
     default_language = SelectField(choices=LANGUAGE_CHOICES)
     questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=31)
+    review_url = StringField(validators=[Length(max=500)])
+    review_property = StringField(validators=[Length(max=40)])
+    review_urls = TextAreaField(validators=[Length(max=20000)])
 
     @classmethod
     def for_survey(cls, survey: Survey) -> "SurveyEditForm":
@@ -102,6 +105,8 @@ class SurveyEditForm(FlaskForm):
         return cls(data={
             "title_en": survey.title.en, "title_id": survey.title.id, "intro_en": survey.intro.en,
             "intro_id": survey.intro.id, "default_language": survey.default_language, "questions": rows,
+            "review_url": survey.review_url, "review_property": survey.review_property,
+            "review_urls": "\n".join(f"{store} | {url}" for store, url in survey.review_urls.items()),
         })
 
     def apply_to(self, survey: Survey) -> Survey:
@@ -111,8 +116,15 @@ class SurveyEditForm(FlaskForm):
         return replace(
             survey, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
             intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=questions,
-            default_language=self.default_language.data,
+            default_language=self.default_language.data, review_url=(self.review_url.data or "").strip(),
+            review_property=(self.review_property.data or "").strip(), review_urls=_review_urls(self.review_urls.data),
         )
+
+
+def _review_urls(text: str | None) -> dict[str, str]:
+    """'Solo | https://g.page/r/abc' per line -> {"Solo": "https://g.page/r/abc"} (validation checks the links)."""
+    pairs = (line.rsplit("|", 1) for line in (text or "").splitlines() if "|" in line)
+    return {store.strip(): url.strip() for store, url in pairs if store.strip()}
 
 
 class PersonalLinkForm(FlaskForm):
