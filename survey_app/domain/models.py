@@ -130,6 +130,7 @@ class Survey:
     review_url: str = ""  # a public review page (Google Maps, Tokopedia, Shopee) offered on the thank-you page
     review_property: str = ""  # ...or per store: the customer property whose value picks one of review_urls
     review_urls: dict[str, str] = field(default_factory=dict)
+    archived_at: str = ""  # archived: takes no new invitations; its links and figures stay
 
     def review_link(self, properties: dict[str, str]) -> str:
         """The review page for this customer: their store's, else the survey's; shown to every customer whatever

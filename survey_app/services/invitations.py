@@ -138,7 +138,10 @@ def create_invitation(
     `segments` names the properties the dashboard counts (None: every property, as the API has always done).
 
     :raises Duplicate: the survey already has an invitation for this order reference.
+    :raises PurchaseError: the survey is archived.
     """
+    if survey.archived_at:
+        raise PurchaseError("this survey is archived: it takes no new invitations (restore it, or use another)")
     now = now or utcnow()
     starts = (send_at or now).astimezone(timezone.utc)  # stored times are UTC: queues compare them as strings
     expires = starts + timedelta(days=lifetime_days or survey.delivery.link_days)

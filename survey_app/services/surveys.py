@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ..domain.models import TEXT_TYPES, DefinitionError, Survey
+from ..domain.models import TEXT_TYPES, DefinitionError, Survey, Text
 from ..domain.templates import TEMPLATES
 from ..domain.validation import carry_history, change_errors, validate_survey
 from ..errors import NotFound
@@ -63,3 +63,20 @@ def answered_questions(store: Store, survey: Survey) -> set[str]:
 def record_review_click(store: Store, survey: Survey, tz_name: str, now: datetime | None = None) -> None:
     """A customer followed the thank-you page's review link: counted on the day, for the dashboard."""
     store.add_day_counters(survey.id, local_day(now or utcnow(), tz_name), {"review#clicks": 1})
+
+
+def archive_survey(store: Store, survey: Survey, now: datetime | None = None) -> Survey:
+    """No new invitations (links already sent still work, figures stay); saved as a version like any change."""
+    return save_survey(store, replace(survey, archived_at=(now or utcnow()).isoformat()))
+
+
+def restore_survey(store: Store, survey: Survey) -> Survey:
+    return save_survey(store, replace(survey, archived_at=""))
+
+
+def duplicate_survey(store: Store, survey: Survey, now: datetime | None = None) -> Survey:
+    """A new survey with the same questions, delivery and review pages, and none of the answers."""
+    copy = replace(survey, id=new_token(), version=1, archived_at="", created_at=(now or utcnow()).isoformat(),
+                   title=Text(*(f"{t} (copy)" if t else "" for t in (survey.title.en, survey.title.id))),
+                   questions=survey.live_questions)
+    return save_survey(store, copy)

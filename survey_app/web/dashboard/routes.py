@@ -14,7 +14,7 @@ from . import bp
 from ...services.dashboard import COMMENTS_EXAMINED
 from ...services.home import home
 from ...services.drop_off import drop_off
-from .forms import SHOW_WHEN_VALUES, DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
+from .forms import SHOW_WHEN_VALUES, ActionForm, DashboardFilterForm, NewSurveyForm, PersonalLinkForm, SurveyEditForm
 
 
 def load_survey(survey_id: str) -> Survey:
@@ -56,7 +56,7 @@ def edit_survey(survey_id: str):
             return redirect(url_for(".edit_survey", survey_id=survey_id))
     status = 400 if request.method == "POST" else 200
     return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems,
-                           show_when_values=SHOW_WHEN_VALUES), status
+                           show_when_values=SHOW_WHEN_VALUES, action_form=ActionForm()), status
 
 
 @bp.get("/surveys/<survey_id>/preview")
@@ -73,6 +73,9 @@ def links(survey_id: str):
     survey = load_survey(survey_id)
     form = PersonalLinkForm()
     created = None
+    if survey.archived_at and request.method == "POST":
+        flash("archived_no_links")
+        return redirect(url_for(".links", survey_id=survey.id), 303)
     if form.validate_on_submit():
         invitation = create_invitation(
             current_store(), survey, customer_name=form.customer_name.data or "", **form.contact_parts(),
