@@ -108,3 +108,22 @@ def test_a_text_where_a_rating_was_asked_is_re_asked_once_and_kept_for_the_owner
     assert store.case_or_none(survey.id, invitation.token).comment == "Kurirnya telat"  # the reason joined the case
     thread = [entry["text"] for entry in store.thread_of(survey.id, invitation.token)]
     assert thread == ["pokoknya kecewa", "sudah ya"]  # not answers: the owner reads them in the case's thread
+
+
+def nfm_reply(wamid: str, phone: str, at: datetime, response_json: str) -> dict:
+    """A WhatsApp Flow completed: messages[].interactive {type: nfm_reply, nfm_reply: {name: "flow", body: "Sent",
+    response_json: <a JSON string with the flow_token>}} (Meta's webhooks/reference/messages/interactive)."""
+    return meta._message(wamid, phone, at, "Budi", "interactive", {"interactive": {
+        "type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": response_json}}})
+
+
+def test_a_quick_reply_tap_or_a_flow_reply_is_no_answer_to_a_chat_question_and_is_kept_for_the_owner(store, chat):
+    survey, invitation, fake, post = chat
+    post(meta.text("wamid.f1", PHONE, _at(0), "10"))
+    post(meta.button("wamid.f2", PHONE, _at(1), "LATER", "Nanti saja"))
+    assert fake.requests[-1]["body"]["text"]["body"].startswith("Mohon balas dengan beberapa kata.")
+    sent = len(fake.requests)
+    post(nfm_reply("wamid.f3", PHONE, _at(2), '{"flow_token": "%s", "reason": "Cepat"}' % invitation.token))
+    assert len(fake.requests) == sent  # the second miss ends the chat quietly
+    assert store.get_response(survey.id, invitation.token).answers == {"nps": 10}
+    assert sorted(m["message_id"] for m in store.inbox()) == ["wamid.f2", "wamid.f3"]  # the owner reads them
