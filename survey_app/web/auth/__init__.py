@@ -1,4 +1,5 @@
-"""Owner login and logout; owners live in DynamoDB with scrypt password hashes."""
+"""Owner sign-in (password, then the second factor where it is on) and sign-out, forgotten passwords, and the
+set-password pages behind team invitations and reset links; owners live in DynamoDB with scrypt hashes."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
