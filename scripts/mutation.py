@@ -2,8 +2,9 @@
 at a time, each against only its own fast moto tests (a run per module in .cache/mutation/<module>, because
 mutmut reads one test selection per directory). Prints the share killed per module and every survivor.
 
-Usage: python scripts/mutation.py [--report] [module ...]   (default: all, the sender last; --report: read the
-last runs' results without running again)
+Usage: python scripts/mutation.py [--report | --keep] [module ...]   (default: all, the sender last; --report:
+read the last runs' results without running again; --keep: carry over the last run's "killed" of every function
+whose code did not change, mutmut's own incremental mode, and check everything else again, survivors included)
 """
 from __future__ import annotations
 
@@ -56,9 +57,26 @@ def workdir(name: str) -> Path:
     return here
 
 
-def run(name: str) -> None:
+def killed_only(name: str) -> dict[Path, dict]:
+    """The last run's verdicts with only "killed" kept: mutmut keeps them for functions whose hash is unchanged."""
+    kept = {}
+    for path in MODULES[name][0]:
+        meta_path = WORK / name / "mutants" / f"{path}.meta"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            meta["exit_code_by_key"] = {k: v if STATUS.get(v) == "killed" else None
+                                        for k, v in meta["exit_code_by_key"].items()}
+            kept[meta_path] = meta
+    return kept
+
+
+def run(name: str, keep: bool = False) -> None:
     here = workdir(name)
-    shutil.rmtree(here / "mutants", ignore_errors=True)  # survey_app and tests are read afresh every run
+    kept = killed_only(name) if keep else {}
+    shutil.rmtree(here / "mutants", ignore_errors=True)  # survey_app, tests and the test map are read afresh
+    for meta_path, meta in kept.items():
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(json.dumps(meta))
     mutmut = Path(sys.executable).with_name("mutmut")
     subprocess.run(["nice", "-n", "10", str(mutmut), "run", "--max-children", os.environ.get("MUTATION_JOBS", "1")],
                    cwd=here, check=False, stdout=subprocess.DEVNULL)
@@ -87,12 +105,12 @@ def diff(name: str, mutant: str) -> str:
 
 
 def main(args: list[str]) -> int:
-    report_only = "--report" in args
-    names = [a for a in args if a != "--report"] or list(MODULES)
+    report_only, keep = "--report" in args, "--keep" in args
+    names = [a for a in args if a not in ("--report", "--keep")] or list(MODULES)
     scores = []
     for name in names:
         if not report_only:
-            run(name)
+            run(name, keep)
         result = results(name)
         scores.append(result)
         print(f"{name}: {result['outcomes']} -> {result['killed_share']:.1%} killed", flush=True)

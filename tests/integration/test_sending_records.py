@@ -14,12 +14,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from survey_app.channels import ChannelError, DeliveryUnknown
+from survey_app.channels.whatsapp import WhatsAppCloud
 from survey_app.domain.models import Delivery
 from survey_app.errors import StoreUnavailable
 from survey_app.i18n import translate
 from survey_app.services import Sender, create_invitation, failures, local_day, retry_failed, save_survey, send_due
+from survey_app.services.chat_templates import TEMPLATES
 from survey_app.services.sending import LEASE
 from tests.factories import make_survey
+from tests.integration.test_sending import whatsapp_api  # noqa: F401 (the Cloud API fake, a fixture)
 
 pytestmark = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 
@@ -293,3 +296,22 @@ def test_an_invitation_without_a_language_is_written_in_the_surveys_language(app
     channel = ScriptedEmail()
     assert run(app, store, channel, NOW) == {"sent": 1}
     assert [c.subject for c in channel.accepted] == [translate("email_subject", "id", business=BUSINESS)]
+
+
+def test_whatsapp_greets_a_customer_without_a_name_as_kak_and_reminds_with_the_reminder_template(
+        app, store, whatsapp_api):  # noqa: F811 (the fixture)
+    fake, url = whatsapp_api
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp",),
+                                                                              reminder_after_days=3)))
+    create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                      phone="+6281234567890", order_ref="O-wa")
+    sender = Sender(channels={"whatsapp": WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="t")},
+                    base_url="https://survey.toko.test", business_name=BUSINESS, tz_name=TZ)
+    with app.app_context():
+        assert send_due(store, sender, now=NOW) == {"sent": 1}
+        assert send_due(store, sender, now=NOW + timedelta(days=3)) == {"reminded": 1}
+    templates = [request["body"]["template"] for request in fake.requests]
+    assert [t["name"] for t in templates] == [TEMPLATES["invitation"].name, TEMPLATES["reminder"].name]
+    assert [t["language"] for t in templates] == [{"code": "en"}] * 2  # the survey's language
+    assert [t["components"][0] for t in templates] == [{"type": "body", "parameters": [{"type": "text",
+                                                                                        "text": "Kak"}]}] * 2
