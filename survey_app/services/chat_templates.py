@@ -25,6 +25,8 @@ TEMPLATES = {
     "invitation_number": TemplateSpec("survey_invitation_number", ("customer name",), "invitation token",
                                       (STOP_PAYLOAD,)),
     "reminder": TemplateSpec("survey_reminder", ("customer name",), "invitation token", (STOP_PAYLOAD,)),
+    "reminder_number": TemplateSpec("survey_reminder_number", ("customer name",), "invitation token",
+                                    (STOP_PAYLOAD,)),  # the reminder of a chat survey: it asks for a number too
     "case_alert": TemplateSpec("case_alert", ("case summary, at most 60 characters",),
                                "<survey id>/cases/<response id>"),
     "case_reply": TemplateSpec("case_reply", ("customer name", "business name"), "", (STOP_PAYLOAD,)),

@@ -78,3 +78,19 @@ def test_a_chat_pointer_that_cannot_be_written_never_fails_the_send(app, store, 
     survey, invitation = _sent_invitation(app, store, channel, "survey_invitation_number")
     assert store.get_invitation(invitation.token).state == "sent"
     assert handle_reply(store, _reply("8", "wamid.in1", 1), channel.send, NOW) is False  # the link still works
+
+
+def test_a_number_reply_to_the_chat_surveys_reminder_is_the_score(app, store, whatsapp):
+    fake, channel = whatsapp
+    survey = make_survey(store, default_language="id")
+    invitation = create_invitation(store, survey, customer_name="Budi", phone=PHONE, language="id",
+                                   now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1))
+    sender = Sender(channels={"whatsapp": channel}, base_url="https://survey.toko.test", business_name="Toko",
+                    invitation_template="survey_invitation_number", reminder_template="survey_reminder_number")
+    later = NOW + timedelta(days=survey.delivery.reminder_after_days, minutes=1)
+    with app.app_context():
+        assert send_due(store, sender, now=NOW) == {"sent": 1}
+        assert send_due(store, sender, now=later) == {"reminded": 1}
+    assert fake.requests[-1]["body"]["template"]["name"] == "survey_reminder_number"
+    assert handle_reply(store, _reply("7", "wamid.in1", 60 * 24 * 3 + 5), channel.send, later) is True
+    assert store.get_response(survey.id, invitation.token).answers == {"nps": 7}
