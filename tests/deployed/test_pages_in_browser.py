@@ -16,6 +16,7 @@ from survey_app.domain.models import EMAIL_CHANNEL, WA_LINK_CHANNEL, WHATSAPP_CH
 from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, save_survey,
                                  send_due, utcnow)
 from tests.deployed.page_checks import Styled, Watch, check_page
+from tests.unit.test_imports import tokopedia_xlsx
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -141,10 +142,11 @@ def test_customer_pages_on_a_phone_pass_every_check(chromium, deployed, seeded, 
     assert not (problems := walker.report()), problems
 
 
-def owner_pages(seeded: Seeded, job_id: str | None) -> dict[str, str | None]:
+def owner_pages(seeded: Seeded, job_id: str | None, upload_id: str | None = None) -> dict[str, str | None]:
     """{URL rule: path} for every GET rule of the app's URL map, with real ids substituted (None: no id known)."""
     values = {"survey_id": seeded.survey_id, "response_id": seeded.response_id, "token": seeded.tokens[0],
-              "score": "9", "fmt": "csv", "kind": "svg"} | ({"job_id": job_id} if job_id else {})
+              "score": "9", "fmt": "csv", "kind": "svg"} | ({"job_id": job_id} if job_id else {}) | (
+        {"upload_id": upload_id} if upload_id else {})
     app = create_app({"ENV": "test", "TABLE_NAME": "unused"})
     paths = {}
     for rule in app.url_map.iter_rules():
@@ -168,6 +170,25 @@ STYLED = {"/": OWNER_CSS, "/login": CUSTOMER_CSS, "/owner/surveys/<survey_id>/pr
 SHOWS = {"/owner/surveys/<survey_id>": "#comments li", "/owner/surveys/<survey_id>/preview": "fieldset.q",
          "/owner/surveys/<survey_id>/cases": "#case-list li", "/owner/surveys/<survey_id>/invitations": "#failures li",
          "/owner/surveys/<survey_id>/send-list": "#send-list li", "/owner/api-keys": "#keys li"}
+
+
+def start_mapping(walker: Walker, base: str, survey_id: str) -> str | None:
+    """A marketplace export of a new shape waits for its mapping step: that upload's id, or None (a problem).
+    The file is XLSX, so its bytes cross API Gateway's binary media type as Excel wrote them."""
+    walker.page.goto(f"{base}/owner/surveys/{survey_id}/import")
+    if not walker.page.locator("input[name=csv_file]").count():
+        walker.problems["import page"] = [f"no upload form: {walker.page.locator('body').inner_text()[:300]!r}"]
+        return None
+    walker.page.set_input_files("input[name=csv_file]", files=[{
+        "name": "laporan-penjualan.xlsx", "buffer": tokopedia_xlsx(),
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    walker.page.click("form.stack button[type=submit]")
+    walker.page.wait_for_load_state("load")
+    waiting = re.search(r"/import/([\w-]+)$", walker.page.url)
+    if not waiting:
+        walker.problems["mapping step"] = [f"no mapping step: {walker.page.locator('main').inner_text()[:300]!r}"]
+        return None
+    return waiting.group(1)
 
 
 def start_erasure(walker: Walker, base: str) -> str | None:
@@ -194,7 +215,8 @@ def test_owner_walks_every_page_of_the_url_map_and_each_passes_every_check(chrom
     walker.page.fill("input[name=password]", OWNER_PASSWORD)
     walker.page.click("button[type=submit]")
     expect(walker.page).to_have_url(f"{deployed.url}/owner/")
-    pages = owner_pages(seeded, job_id=start_erasure(walker, deployed.url))
+    pages = owner_pages(seeded, job_id=start_erasure(walker, deployed.url),
+                        upload_id=start_mapping(walker, deployed.url, seeded.survey_id))
     for rule, path in sorted(pages.items()):
         if rule in CUSTOMER_RULES:
             continue
