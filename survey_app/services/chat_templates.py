@@ -30,6 +30,7 @@ TEMPLATES = {
     "case_alert": TemplateSpec("case_alert", ("case summary, at most 60 characters",),
                                "<survey id>/cases/<response id>"),
     "case_reply": TemplateSpec("case_reply", ("customer name", "business name"), "", (STOP_PAYLOAD,)),
+    "digest": TemplateSpec("nps_digest", ("period", "each survey's NPS, change, new detractors, overdue cases"), ""),
 }
 
 
@@ -48,3 +49,8 @@ def case_reply_template(name: str, phone: str, language: str, customer_name: str
     """Outside the 24-hour window the owner cannot write freely: this asks the customer to reply, which opens it."""
     return ChatTemplate(to=phone, name=name, language=language, body_parameters=(customer_name, business),
                         quick_reply_payloads=(STOP_PAYLOAD,))
+
+
+def digest_template(name: str, to: str, language: str, period: str, summary: str) -> ChatTemplate:
+    """A teammate's NPS summary (services/digest.py): business-initiated, so a template even inside a window."""
+    return ChatTemplate(to=to, name=name, language=language, body_parameters=(period, summary))

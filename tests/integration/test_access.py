@@ -36,7 +36,8 @@ def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
                       "answer.unsubscribe", "api.purchases", "api.surveys", "api.responses", "api.cases", "api.summary",
                       "auth.login", "email_events.sns_message",
                       "webhooks.verify", "webhooks.notification",
-                      "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor"}
+                      "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor",
+                      "dashboard.digest_stop"}
 
 
 def test_wrong_password_is_refused_and_nothing_opens(client, owner):
