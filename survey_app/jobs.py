@@ -12,6 +12,7 @@ from .budget import Budget
 from .channels import build_channels
 from .services import Alerter, Sender, send_alerts, send_due
 from .services.case_threads import send_reply_alerts
+from .services.webhooks import deliver_due
 
 
 def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> Counter:
@@ -42,21 +43,9 @@ def run_send_alerts(budget: Budget | None = None) -> Counter:
     store, alerter = current_app.extensions["survey_store"], build_alerter(config)
     outcomes = send_alerts(store, alerter, budget=budget)
     outcomes.update(send_reply_alerts(store, alerter))  # customers' WhatsApp replies to open cases
+    webhooks = deliver_due(store, budget, require_https=config["ENV"] not in ("dev", "test"))  # owners' webhooks
+    outcomes.update({f"webhook_{outcome}": n for outcome, n in webhooks.items()})
     current_app.logger.info("send-alerts: %s", dict(outcomes))
-    return outcomes
-
-
-def run_digests(budget: Budget | None = None, now: datetime | None = None) -> Counter:
-    """Teammates' NPS summaries that are due (services/digest.py), each once per person, period and channel."""
-    from .services.digest import DigestSettings, send_digests
-
-    config = current_app.config
-    budget = budget or Budget(config["JOB_DEFAULT_SECONDS"], config["JOB_MARGIN_SECONDS"])
-    settings = DigestSettings(business_name=config["BUSINESS_NAME"], public_url=config["PUBLIC_URL"],
-                              tz_name=config["TIMEZONE"], secret_key=current_app.secret_key)
-    outcomes = send_digests(current_app.extensions["survey_store"], build_channels(config), settings, now=now,
-                            budget=budget)
-    current_app.logger.info("digests: %s", dict(outcomes))
     return outcomes
 
 
@@ -93,15 +82,6 @@ def send_alerts_event(event, context):
 
     with app.app_context():
         return dict(run_send_alerts(_budget(context)))
-
-
-def digests_event(event, context):
-    """Zappa `events` entry point (jobs stage): every hour; from 07:00 in the business's zone the day's digests go
-    (weekly ones any day of the week until sent), so a failed run is made up by the next."""
-    from .wsgi import app
-
-    with app.app_context():
-        return dict(run_digests(_budget(context)))
 
 
 def owner_jobs_event(event, context):

@@ -11,6 +11,7 @@ from ..i18n import translate
 from ..store import Store
 from .common import utcnow
 from .invitations import create_invitation
+from .webhooks import notify_case
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def update_case(store: Store, case: FollowUp, *, status: str, assignee: str, not
         updated = replace(updated, resolved_at=now.isoformat())
     if not store.save_case(case, updated):
         return None
+    notify_case(store, updated, "case.updated")
     if status == RESOLVED and case.status != RESOLVED:
         hours = (now - datetime.fromisoformat(case.created_at)).total_seconds() // 3600
         store.count_resolution(case.survey_id, int(hours))

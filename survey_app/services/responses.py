@@ -14,6 +14,7 @@ from ..errors import AlreadyAnswered
 from ..store import Store
 from .common import local_day, new_token, utcnow
 from .themes import vocabulary
+from .webhooks import notify_response
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ def submit_response(
     except AlreadyAnswered:
         if not _is_same_submission(store, response):
             raise
+    else:
+        notify_response(store, survey, response, "response.created", case)
     return response
 
 
@@ -164,6 +167,8 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
         if not (stored.amended_at and _already_holds(stored, added)):
             raise
         return stored
+    notify_response(store, survey, replace(response, answers=response.answers | added), "response.updated",
+                    change.case, "case.updated" if change.case_exists else "case.created")
     return response
 
 

@@ -37,6 +37,11 @@ def real_ids(app, client, owner, store) -> dict:
 
         text, _ = normalised_text(open_table(io.BytesIO(b"nama,email\nRina,rina@example.com\n")))
         ids["upload_id"] = stage_upload(store, survey.id, text, utcnow())
+    if any("hook_id" in rule.arguments for rule in app.url_map.iter_rules()):  # an owner's webhook
+        from survey_app.services.webhooks import add_webhook
+
+        ids["hook_id"] = add_webhook(store, "https://hooks.example.com/in", ["response.created"], "owner@example.test",
+                                     require_https=False)["id"]
     if any("job_id" in rule.arguments for rule in app.url_map.iter_rules()):
         owner.login()
         started = client.post("/owner/privacy", data={"csrf_token": csrf_token(client, "/owner/privacy"),

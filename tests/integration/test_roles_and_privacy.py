@@ -10,7 +10,9 @@ from tests.factories import make_survey
 ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.delivery", "dashboard.import_csv",
                     "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy",
                     "dashboard.job", "dashboard.jobs", "dashboard.team", "dashboard.team_role",
-                    "dashboard.team_remove", "dashboard.team_clear", "dashboard.import_mapping"}
+                    "dashboard.team_remove", "dashboard.team_clear", "dashboard.import_mapping",
+                    "dashboard.webhooks", "dashboard.webhook_log", "dashboard.remove_webhook",
+                    "dashboard.send_delivery_again"}
 
 
 def test_admin_only_marks_match_the_list_above(app):
