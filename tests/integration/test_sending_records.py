@@ -303,8 +303,8 @@ def test_whatsapp_greets_a_customer_without_a_name_as_kak_and_reminds_with_the_r
     fake, url = whatsapp_api
     survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp",),
                                                                               reminder_after_days=3)))
-    create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
-                      phone="+6281234567890", order_ref="O-wa")
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                                   phone="+6281234567890", order_ref="O-wa")
     sender = Sender(channels={"whatsapp": WhatsAppCloud(api_base=url, phone_number_id="1055", access_token="t")},
                     base_url="https://survey.toko.test", business_name=BUSINESS, tz_name=TZ)
     with app.app_context():
@@ -315,3 +315,87 @@ def test_whatsapp_greets_a_customer_without_a_name_as_kak_and_reminds_with_the_r
     assert [t["language"] for t in templates] == [{"code": "en"}] * 2  # the survey's language
     assert [t["components"][0] for t in templates] == [{"type": "body", "parameters": [{"type": "text",
                                                                                         "text": "Kak"}]}] * 2
+    pointer = store.chat_pointer("+6281234567890")  # this phone's replies now answer this invitation
+    assert (pointer["token"], pointer["template"], pointer["sent_at"]) == (
+        invitation.token, TEMPLATES["invitation"].name, NOW.isoformat())
+
+
+def test_each_message_sent_leads_back_to_its_invitation_for_the_providers_reports(app, store):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1}
+    refs = [store.message_ref(f"ses-{n}") for n in (1, 2)]
+    assert [(r["kind"], r["token"], r["survey_id"], r["channel"]) for r in refs] == [
+        ("invitation", token, survey.id, "email"), ("reminder", token, survey.id, "email")]
+
+
+def test_a_store_error_recording_the_message_id_never_holds_back_or_repeats_the_message(app, store, monkeypatch):
+    survey = email_survey(store)
+    (token,) = due(store, survey)
+
+    def outage(*args, **kwargs):
+        raise StoreUnavailable("DynamoDB failed after retries")
+
+    monkeypatch.setattr(store, "put_message_ref", outage)
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    assert store.get_invitation(token).state == "sent" and len(channel.accepted) == 1
+    assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1}}
+
+
+@pytest.mark.parametrize("contact", ["email", "phone"])
+def test_an_opted_out_contact_is_recorded_and_counted_on_no_channel_and_never_messaged(app, store, contact):
+    survey = email_survey(store)
+    (token,) = due(store, survey, phone="+6281234567890")
+    store.opt_out(getattr(store.get_invitation(token), contact), NOW.isoformat())
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"opted_out": 1}
+    stored = store.get_invitation(token)
+    assert (stored.state, stored.failure, stored.handing_over_at, channel.handed) == ("opted_out", "opted out", "", [])
+    assert counters(store, survey) == {day_of(NOW): {"inv#none#opted_out": 1}}
+
+
+def test_a_contact_messaged_within_the_fatigue_window_is_skipped_with_the_window_named_and_counted(app, store):
+    surveys = [email_survey(store), email_survey(store)]
+    tokens = [due(store, survey)[0] for survey in surveys]  # the same address, c0@example.com, in two surveys
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"sent": 1, "skipped": 1}
+    ((survey, skipped),) = [(s, i) for s, i in zip(surveys, map(store.get_invitation, tokens)) if i.state == "skipped"]
+    assert (skipped.failure, skipped.handing_over_at, len(channel.accepted)) == ("messaged within 30 days", "", 1)
+    assert counters(store, survey) == {day_of(NOW): {"inv#none#skipped": 1}}
+
+
+def test_no_usable_channel_fails_at_once_with_the_reason_on_the_owners_failure_list(app, store):
+    survey = email_survey(store)
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                                   phone="+6281234567890", order_ref="O-phone-only")
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"failed": 1}
+    failed = store.get_invitation(invitation.token)
+    assert (failed.state, failed.send_at, failed.attempts, channel.handed) == ("failed", NOW.isoformat(), 0, [])
+    assert failed.failure == ("no usable channel: needs a phone (WhatsApp) or an e-mail with that channel "
+                              "configured")
+    assert [i.token for i in failures(store, survey)] == [invitation.token]
+    assert counters(store, survey) == {day_of(NOW): {"inv#none#failed": 1}}
+
+
+def test_a_wa_me_survey_queues_the_invitation_on_the_owners_send_list_now_uncounted(app, store):
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("wa_link",))))
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                                   phone="+6281234567890", order_ref="O-wa-link")
+    assert run(app, store, ScriptedEmail(), NOW) == {"queued": 1}
+    queued = store.get_invitation(invitation.token)
+    assert (queued.state, queued.channel, queued.send_at) == ("queued", "wa_link", NOW.isoformat())
+    assert [i.token for i in store.send_list_of(survey.id, 10)] == [invitation.token]
+    assert counters(store, survey) == {}
+
+
+def test_an_invitation_expired_before_its_turn_is_closed_uncounted_and_never_sent(app, store):
+    survey = email_survey(store)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW + timedelta(days=31)) == {"expired": 1}
+    assert store.get_invitation(token).state == "expired" and channel.handed == []
+    assert counters(store, survey) == {} and store.due_invitations((NOW + timedelta(days=400)).isoformat(), 10) == []
