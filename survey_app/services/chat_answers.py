@@ -24,6 +24,7 @@ from ..i18n import translate
 from ..store import Store
 from .chat_templates import TEMPLATES
 from .responses import amendment, submit_response
+from .webhooks import notify_response
 
 log = logging.getLogger(__name__)
 Send = Callable[[object], str]
@@ -128,6 +129,8 @@ def _follow_up_reply(store: Store, survey: Survey, invitation: Invitation, state
     if store.add_chat_answer(state, after, response, question.id, value, change.counters, change.write.texts,
                              change.write.score, change.write.labels, change.case, change.case_exists,
                              at=message.received_at):
+        notify_response(store, survey, replace(response, answers=response.answers | {question.id: value}),
+                        "response.updated", change.case, "case.updated" if change.case_exists else "case.created")
         _ask_or_thank(send, survey, invitation, after, message, now)
     return True
 

@@ -15,7 +15,7 @@ import pytest
 from survey_app.background import owner_jobs
 from survey_app.budget import Budget
 from survey_app.channels.webhook import deliver, verify
-from survey_app.services import create_invitation, submit_response, update_case
+from survey_app.services import amend_response, create_invitation, submit_response, update_case
 from survey_app.services.webhooks import deliver_due
 from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import csrf_token
@@ -156,3 +156,16 @@ def test_only_admins_manage_webhooks_every_post_needs_csrf_and_private_addresses
     owner.logout()
     owner.login(email="viewer@example.test", role="viewer")
     assert client.get("/owner/webhooks").status_code in (302, 403)
+
+
+def test_answers_added_later_are_delivered_as_response_updated(client, owner, store, receiver):
+    add_hook(client, owner, receiver, events=("response.updated",))
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Budi", phone="+6281299990000")
+    submission = new_submission_id()
+    submit_response(store, survey, {"nps": 10}, language="id", submission_id=submission, invitation=invitation)
+    assert deliver_now(store, receiver) == {}  # response.created was not asked for
+    amend_response(store, survey, invitation.token, submission, {"reason": "cepat sekali"})
+    assert deliver_now(store, receiver) == {"delivered": 1}
+    (delivery,) = RECEIVED
+    assert json.loads(delivery["body"])["data"]["answers"] == {"nps": 10, "reason": "cepat sekali"}
