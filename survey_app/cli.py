@@ -97,9 +97,13 @@ def import_purchases_command(purchases_file, survey_id, mapping_name, accept_sug
         save_mapping(_store(), survey.id, mapping)
     with open(purchases_file, "rb") as source, \
             click.progressbar(length=total, label="importing purchases") as bar:
-        report = import_purchases(_store(), survey, mapped_rows(open_table(source), mapping),
-                                  tz_name=current_app.config["TIMEZONE"], progress=lambda: bar.update(1),
-                                  workers=workers, country_code=current_app.config["COUNTRY_CODE"])
+        try:
+            report = import_purchases(_store(), survey, mapped_rows(open_table(source), mapping),
+                                      tz_name=current_app.config["TIMEZONE"], progress=lambda: bar.update(1),
+                                      workers=workers, country_code=current_app.config["COUNTRY_CODE"])
+        except StoreUnavailable as error:
+            raise click.ClickException(f"the database stopped answering ({error}); run the same command again: "
+                                       "purchases already imported are recognised by their order reference") from error
     click.echo(f"{report.created} invitations scheduled, {report.duplicates} already imported, "
                f"{len(report.errors)} rows refused, {len(report.skipped)} skipped")
     for line, reason in sorted(report.errors + report.skipped):

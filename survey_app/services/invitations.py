@@ -149,7 +149,8 @@ def create_invitation(
         token=new_token(), survey_id=survey.id, customer_name=customer_name.strip()[:MAX_FIELD],
         email=email, phone=phone, order_ref=order_ref.strip()[:MAX_FIELD], language=language,
         properties=(clean := _clean_properties(properties or {})),
-        segment_values=_capped_segments(store, survey.id, clean, segments), channel=MANUAL_CHANNEL, state=SCHEDULED if send_at else SENT, created_at=now.isoformat(),
+        segment_values=_capped_segments(store, survey.id, clean, segments), channel=MANUAL_CHANNEL,
+        state=SCHEDULED if send_at else SENT, created_at=now.isoformat(),
         send_at=starts.isoformat(), sent_at="" if send_at else now.isoformat(), expires_at=expires.isoformat(),
     )
     store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))

@@ -303,3 +303,18 @@ def test_a_mapped_upload_above_the_inline_limit_imports_as_a_job_through_the_buc
     (job,) = store.recent_jobs(survey.id)
     assert job.params["mapping"]["roles"][0] == "order_ref" and job.result["skipped"] == 1
     assert boto3.client("s3", region_name=store.region).list_objects_v2(Bucket="imports-test").get("KeyCount") == 0
+
+
+@MOTO_ONLY
+def test_cli_stopped_by_the_database_says_to_run_it_again(runner, store, monkeypatch):
+    from survey_app.errors import StoreUnavailable
+
+    survey = lenient_survey(store)
+
+    def down(*args, **kwargs):
+        raise StoreUnavailable("transaction failed: read timeout")
+
+    monkeypatch.setattr(store, "put_invitation", down)
+    result = runner.invoke(args=["import-purchases", str(FIXTURES / "excel_indonesia_windows1252.csv"), "--survey",
+                                 survey.id, "--accept-suggested", "--workers", "1"])
+    assert result.exit_code == 1 and "run the same command again" in result.output
