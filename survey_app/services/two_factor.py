@@ -7,24 +7,29 @@ import hmac
 import secrets
 from datetime import datetime
 
-import pyotp
-
 from ..domain.models import Owner
 from ..store import Store
 from .common import utcnow
 
 RECOVERY_CODES = 10
-BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # 16 characters of it: 80 bits
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # 5 bits a character
 DRIFT_STEPS = 1  # a code from the 30 s before or after also counts: phones' clocks drift
 
 
+def _totp(secret: str):
+    """pyotp is imported on first use: the sign-in pages need it, the customers' answer path never does."""
+    import pyotp
+
+    return pyotp.TOTP(secret)
+
+
 def new_secret() -> str:
-    return pyotp.random_base32()
+    return "".join(secrets.choice(BASE32) for _ in range(32))  # 160 bits, as pyotp.random_base32() draws
 
 
 def provisioning_uri(secret: str, email: str, issuer: str) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
+    return _totp(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
 def _step(secret: str, code: str, now: datetime) -> int | None:
@@ -32,7 +37,7 @@ def _step(secret: str, code: str, now: datetime) -> int | None:
     code = "".join(code.split())
     if not code.isdigit() or len(code) != 6:
         return None
-    totp = pyotp.TOTP(secret)
+    totp = _totp(secret)
     current = totp.timecode(now)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):

@@ -48,7 +48,7 @@ with mock_aws():
     client = wsgi.app.test_client()
     assert client.get("/s/" + token).status_code == 200
     assert client.get("/o/" + survey.id).status_code == 200
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"plotly", "pandas", "numpy", "openpyxl", "phonenumbers", "babel"})
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"plotly", "pandas", "numpy", "openpyxl", "phonenumbers", "babel", "pyotp"})
 print(",".join(heavy))
 """
     env = {"SURVEY_SECRET_KEY": "x" * 40, "SURVEY_PUBLIC_URL": "https://survey.toko.test",
