@@ -1,6 +1,9 @@
 """Login throttling a stranger cannot turn into a lock-out: attempts are counted per account and address pair
 and per address, and past a free allowance each further attempt waits twice as long as the last (capped), so
-the owner's right password from another address still works at once, and nobody is ever locked for good."""
+the owner's right password from another address still works at once, and nobody is ever locked for good.
+No counter adds up an account's attempts from every address: that is the lever a stranger would pull to keep
+its owner out; guessing one account from many addresses meets scrypt, each address's own delays and, where it
+is on, the second factor."""
 from __future__ import annotations
 
 import math
