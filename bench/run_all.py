@@ -27,6 +27,7 @@ BENCHMARKS = [
     ("deployed_cold_start", "9. Deployed cold start", {"rounds": 9}, {"rounds": 2}),
     ("deployed_latency", "10. Deployed answer latency", {"requests": 300}, {"requests": 30}),
     ("sender_throughput", "11. Sender throughput", {"invitations": 2000}, {"invitations": 300}),
+    ("peer_pages", "12. Measured against the peers", {"runs": 3}, {"runs": 1}),
 ]
 COMMAND = ".venv/bin/python bench/run_all.py"
 
