@@ -20,6 +20,7 @@ from .invitations import PurchaseError, PurchaseSkipped, parse_purchase, send_ti
 UPLOAD_HOURS = 24  # an upload waits this long for its mapping
 PREVIEW_ROWS = 5
 
+
 class MappingError(ValueError):
     """A mapping asked for by name that this file cannot use; the message says why."""
 
@@ -51,8 +52,11 @@ def known_mapping(store: Store, survey_id: str, headers: list[str], name: str = 
     """
     if name:
         return named_mapping(store, survey_id, headers, name)
+    own = canonical(headers)
+    if own is not None:
+        return own
     saved = store.mapping_for(survey_id, fingerprint(headers))
-    return canonical(headers) or (Mapping.from_dict(saved) if saved else None)
+    return Mapping.from_dict(saved) if saved else None
 
 
 def named_mapping(store: Store, survey_id: str, headers: list[str], name: str) -> Mapping:
