@@ -55,6 +55,8 @@ DEFAULTS = {
     "WEB_IMPORT_MAX_BYTES": 512 * 1024,
     "JOBS_QUEUE_URL": "",  # SQS queue of owner jobs (exports, erasures, big imports); empty: they run in process
     "EXPORTS_BUCKET": "",  # S3 bucket for exports run as jobs and uploads waiting for one; empty: exports stream
+    "BRANDING_BUCKET": "",  # logos, uploaded by presigned POST under branding/ (production: the site bucket)
+    "BRANDING_URL": "",  # where the bucket's keys are served (the CloudFront origin); empty: served by the app
     "EXPORT_INLINE_MAX_ROWS": 5000,  # a survey with more responses exports by a job to S3 (Lambda: 6 MB, 15 s)
     "WEB_IMPORT_INLINE_MAX_ROWS": 200,  # a web upload with more rows is imported by a job
     "EXPORT_PART_BYTES": 8 * 1024 * 1024,  # S3 multipart part of an export job (S3's minimum is 5 MB)

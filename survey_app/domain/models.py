@@ -131,6 +131,9 @@ class Survey:
     review_property: str = ""  # ...or per store: the customer property whose value picks one of review_urls
     review_urls: dict[str, str] = field(default_factory=dict)
     archived_at: str = ""  # archived: takes no new invitations; its links and figures stay
+    business_name: str = ""  # branding (domain/branding.py): shown on the answer pages; "" = BUSINESS_NAME
+    brand_colour: str = ""  # "#rrggbb", AA contrast with white both ways
+    logo_key: str = ""  # the checked logo's key in the branding bucket
 
     def review_link(self, properties: dict[str, str]) -> str:
         """The review page for this customer: their store's, else the survey's; shown to every customer whatever
