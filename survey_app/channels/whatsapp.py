@@ -126,7 +126,7 @@ class PayloadError(ValueError):
 
 def signature_matches(app_secret: str, raw_body: bytes, header: str | None) -> bool:
     """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with the App Secret>` (Meta's "Webhooks:
-    validating payloads", developers.facebook.com/docs/graph-api/webhooks/getting-started), compared in constant time."""
+    validating payloads", developers.facebook.com/docs/graph-api/webhooks/getting-started), in constant time."""
     if not app_secret or not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
