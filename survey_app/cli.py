@@ -211,8 +211,9 @@ def export_command(survey_id, fmt, first, last, output):
     filters = Filters(first, last)
     runner = owner_jobs(in_process=True)
     if runner.objects is None:
-        body = export_csv(_store(), survey, filters, export_properties(_store(), survey)) if fmt == "csv" \
-            else export_jsonl(_store(), survey, filters)
+        zone = current_app.config["TIMEZONE"]
+        body = export_csv(_store(), survey, filters, export_properties(_store(), survey), tz_name=zone) \
+            if fmt == "csv" else export_jsonl(_store(), survey, filters, tz_name=zone)
         for chunk in body:
             output.write(chunk)
         return

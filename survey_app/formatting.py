@@ -39,6 +39,13 @@ def number(value: float | int | None, lang: str, decimals: int | None = None) ->
     return sign + whole.replace(",", group) + (point + fraction if fraction else "")
 
 
+def signed(value: float | None, lang: str, decimals: int = 0) -> str:
+    """A change or an NPS with its sign, as '%+.0f' wrote it: +12 / -3,5 / +0."""
+    if value is None:
+        return EMPTY
+    return ("-" if round(value, decimals) < 0 else "+") + number(abs(float(value)), lang, decimals)
+
+
 def percent(value: float | None, lang: str, decimals: int = 0) -> str:
     """A share already in percent points (0-100), e.g. 12,5% (id) or 12.5% (en)."""
     return EMPTY if value is None else number(float(value), lang, decimals) + "%"
@@ -89,6 +96,7 @@ def filters(lang_of: Callable[[], str], zone_of: Callable[[], str]) -> dict[str,
     return {
         "number": lambda value, decimals=None: number(value, lang_of(), decimals),
         "percent": lambda value, decimals=0: percent(value, lang_of(), decimals),
+        "signed": lambda value, decimals=0: signed(value, lang_of(), decimals),
         "date": lambda value: date(value, lang_of(), zone_of()),
         "datetime": lambda value: datetime(value, lang_of(), zone_of()),
     }

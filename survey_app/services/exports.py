@@ -13,13 +13,15 @@ from typing import Iterable, Iterator
 from ..domain.metrics import category
 from ..domain.models import Response, Survey
 from ..domain.segments import in_segment
+from ..formatting import local_iso
 from ..store import Store
 from .dashboard import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
-BASE_COLUMNS = ["response_id", "order_ref", "submitted_at", "day", "language", "channel", "customer_name", "score",
-                "category"]
+# submitted_at stays UTC; submitted_at_local is the same moment in the business's zone, named in time_zone
+BASE_COLUMNS = ["response_id", "order_ref", "submitted_at", "submitted_at_local", "time_zone", "day", "language",
+                "channel", "customer_name", "score", "category"]
 
 
 def neutralise(value: object) -> str:
@@ -53,10 +55,11 @@ def export_properties(store: Store, survey: Survey) -> list[str]:
     return [p for p in store.segment_properties(survey.id) if p not in ("language", "channel")]
 
 
-def _row(survey: Survey, response: Response, properties: list[str]) -> dict[str, object]:
+def _row(survey: Survey, response: Response, properties: list[str], tz_name: str) -> dict[str, object]:
     score = response.score(survey)
     row = {"response_id": response.response_id, "order_ref": response.order_ref,
-           "submitted_at": response.submitted_at, "day": response.day, "language": response.language,
+           "submitted_at": response.submitted_at, "submitted_at_local": local_iso(response.submitted_at, tz_name),
+           "time_zone": tz_name, "day": response.day, "language": response.language,
            "channel": response.channel, "customer_name": response.customer_name, "score": score,
            "category": category(score) if score is not None else ""}
     for question in survey.questions:
@@ -70,12 +73,13 @@ def csv_columns(survey: Survey, properties: list[str]) -> list[str]:
     return BASE_COLUMNS + [q.id for q in survey.questions] + [f"property:{p}" for p in properties]
 
 
-def lines(fmt: str, survey: Survey, responses: Iterable[Response], properties: list[str],
+def lines(fmt: str, survey: Survey, responses: Iterable[Response], properties: list[str], *, tz_name: str,
           header: bool = False) -> Iterator[str]:
     """One text line per response in `fmt` (csv: neutralised, with the header line first when asked)."""
     if fmt == "jsonl":
         for response in responses:
-            record = _row(survey, response, []) | {"answers": response.answers, "properties": response.properties}
+            record = _row(survey, response, [], tz_name) | {"answers": response.answers,
+                                                            "properties": response.properties}
             yield json.dumps(record, ensure_ascii=False) + "\n"
         return
     columns = csv_columns(survey, properties)
@@ -84,17 +88,19 @@ def lines(fmt: str, survey: Survey, responses: Iterable[Response], properties: l
     if header:
         writer.writerow({c: neutralise(c) for c in columns})
     for response in responses:
-        writer.writerow({k: neutralise(v) for k, v in _row(survey, response, properties).items()})
+        writer.writerow({k: neutralise(v) for k, v in _row(survey, response, properties, tz_name).items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
 
 
-def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[str]) -> Iterator[str]:
+def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[str], *,
+               tz_name: str) -> Iterator[str]:
     """Streams the header, then one neutralised line per response."""
-    return lines("csv", survey, matching_responses(store, survey, filters), properties, header=True)
+    return lines("csv", survey, matching_responses(store, survey, filters), properties, tz_name=tz_name,
+                 header=True)
 
 
-def export_jsonl(store: Store, survey: Survey, filters: Filters) -> Iterator[str]:
-    return lines("jsonl", survey, matching_responses(store, survey, filters), [])
+def export_jsonl(store: Store, survey: Survey, filters: Filters, *, tz_name: str) -> Iterator[str]:
+    return lines("jsonl", survey, matching_responses(store, survey, filters), [], tz_name=tz_name)

@@ -203,14 +203,16 @@ class _Run:
         buffer = bytearray()
         pending_rows = 0
         if params["fmt"] == "csv" and not self.progress["parts"]:
-            buffer += "".join(lines("csv", survey, [], params["properties"], header=True)).encode()
+            buffer += "".join(lines("csv", survey, [], params["properties"], tz_name=settings.tz_name,
+                                    header=True)).encode()
         while True:
             if not self.budget.allows():
                 return self.requeue(saved)  # rows after the last part are read again by the next run
             responses, cursor = self.store.response_page(survey.id, filters.first_day, filters.last_day, cursor,
                                                          settings.page_size)
             chosen = [r for r in responses if belongs(r, filters)]
-            buffer += "".join(lines(params["fmt"], survey, chosen, params["properties"])).encode()
+            buffer += "".join(lines(params["fmt"], survey, chosen, params["properties"],
+                                    tz_name=settings.tz_name)).encode()
             pending_rows += len(chosen)
             if not cursor:
                 break

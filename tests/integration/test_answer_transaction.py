@@ -159,7 +159,7 @@ def test_comments_and_exports_at_local_midnight_belong_to_the_day_that_starts(st
     for day, expected in (("2026-11-30", "sebelum"), ("2026-12-01", "tengah malam")):
         filters = Filters(day, day)
         assert [c.text for c in filtered_comments(store, survey, filters, zone, 10)] == [expected], day
-        exported = "".join(export_csv(store, survey, filters, []))
+        exported = "".join(export_csv(store, survey, filters, [], tz_name=zone))
         assert expected in exported and ({"sebelum", "tengah malam"} - {expected}).pop() not in exported, day
 
 

@@ -110,7 +110,7 @@ def test_response_rate_by_channel_reads_invitation_events(client, owner, store):
     owner.login()
     text = client.get(f"/owner/surveys/{survey.id}").get_data(as_text=True)
     table = text.split('id="delivery-table">', 1)[1].split("</table>", 1)[0]
-    assert "<td>email</td><td>4</td><td>3</td><td>0</td>" in table and "<td>manual</td>" in table
+    assert "<td>E-mail</td><td>4</td><td>3</td><td>0</td>" in table and "<td>Link shared by hand</td>" in table
 
 
 def test_csv_export_neutralises_formulas_and_follows_filters(client, owner, store):

@@ -46,7 +46,8 @@ def test_an_export_of_a_date_range_reads_only_the_responses_of_that_range(store,
     scanned = scanned_by_queries(store, monkeypatch)
 
     rows = list(csv.DictReader(io.StringIO("".join(export_csv(store, survey, last_week,
-                                                               export_properties(store, survey))))))
+                                                               export_properties(store, survey),
+                                                               tz_name="Asia/Jakarta")))))
 
     assert sum(scanned) == 1  # not the 61 responses of the survey
     (row,) = rows

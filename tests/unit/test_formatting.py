@@ -26,6 +26,13 @@ def test_percentages_use_the_languages_decimal_mark():
     assert formatting.percent(None, "en") == formatting.EMPTY
 
 
+def test_signed_numbers_always_carry_their_sign_as_before():
+    assert formatting.signed(12.4, "id") == "+12"
+    assert formatting.signed(-3.46, "id", 1) == "-3,5"
+    assert formatting.signed(0.2, "en") == "+0" and formatting.signed(-0.2, "en") == "+0"
+    assert formatting.signed(None, "en") == formatting.EMPTY
+
+
 def test_dates_name_the_month_in_the_viewers_language():
     assert formatting.date(date(2026, 12, 1), "id") == "1 Desember 2026"
     assert formatting.date("2026-12-01", "en") == "1 December 2026"
@@ -67,5 +74,6 @@ def test_template_filters_read_the_language_when_the_value_is_shown():
     lang[0] = "en"
     assert filters["number"](1234.5) == "1,234.5"
     assert filters["percent"](50) == "50%"
+    assert filters["signed"](7) == "+7"
     assert filters["datetime"]("2026-11-30T18:05:00+00:00") == "1 December 2026 01:05 WIB"
     assert filters["date"]("2026-12-01") == "1 December 2026"

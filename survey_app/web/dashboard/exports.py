@@ -42,9 +42,10 @@ def export(survey_id: str, fmt: str):
     name = f"responses-{survey.id}-{filters.first_day}-{filters.last_day}"
     headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "no-store"}
     if fmt == "csv":
-        body = export_csv(current_store(), survey, filters, export_properties(current_store(), survey))
+        body = export_csv(current_store(), survey, filters, export_properties(current_store(), survey),
+                          tz_name=current_app.config["TIMEZONE"])
     else:
-        body = export_jsonl(current_store(), survey, filters)
+        body = export_jsonl(current_store(), survey, filters, tz_name=current_app.config["TIMEZONE"])
     return Response(stream_with_context(body), mimetype=CONTENT_TYPES[fmt], headers=headers)
 
 
