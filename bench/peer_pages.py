@@ -198,6 +198,8 @@ def run(runs: int = 3) -> dict:
     notes += [f"Lighthouse warned: {w}" for w in warnings]
     notes.append("Branding (logo, brand colour) is not built yet: our page carries none; Formbricks gets its "
                  "brand colour, SurveyJS its default theme.")
+    notes.append(f"Each page's final screenshot of the last run is in {SCREENSHOTS.relative_to(ROOT)}/ (the LCP "
+                 "element, where Lighthouse could not name it, is checked there by eye).")
     return {"rows": rows, "notes": notes}
 
 
