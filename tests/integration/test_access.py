@@ -5,7 +5,8 @@ from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 PUBLIC_BUILTINS = {"static"}
 SAMPLE_VALUES = {"token": "abcdefghijkl", "survey_id": "abcdefghijkl", "score": 9, "filename": "app.css",
                  "key_hash": "0" * 64, "kind": "png", "fmt": "csv", "response_id": "abcdefghijkl",
-                 "job_id": "abcdefghijkl", "hook_id": "abcdefghijkl", "upload_id": "abcdefghijkl"}
+                 "job_id": "abcdefghijkl", "hook_id": "abcdefghijkl", "upload_id": "abcdefghijkl",
+                 "key": "branding/abcdefghijkl/0"}
 
 
 def routes(app):
@@ -37,7 +38,7 @@ def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
                       "auth.login", "email_events.sns_message",
                       "webhooks.verify", "webhooks.notification",
                       "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor",
-                      "dashboard.digest_stop"}
+                      "dashboard.digest_stop", "dashboard.branding_logo"}
 
 
 def test_wrong_password_is_refused_and_nothing_opens(client, owner):

@@ -12,7 +12,8 @@ ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.deliv
                     "dashboard.job", "dashboard.jobs", "dashboard.team", "dashboard.team_role",
                     "dashboard.team_remove", "dashboard.team_clear", "dashboard.import_mapping",
                     "dashboard.webhooks", "dashboard.webhook_log", "dashboard.remove_webhook",
-                    "dashboard.send_delivery_again", "dashboard.duplicate", "dashboard.archive", "dashboard.restore"}
+                    "dashboard.send_delivery_again", "dashboard.duplicate", "dashboard.archive", "dashboard.restore",
+                    "dashboard.branding_settings", "dashboard.branding_logo_uploaded", "dashboard.branding_logo_remove"}
 
 
 def test_admin_only_marks_match_the_list_above(app):
