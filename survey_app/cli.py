@@ -190,7 +190,7 @@ def backfill_indexes_command():
 
 @click.command("export")
 @click.option("--survey", "survey_id", required=True, help="Survey to export.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default="csv", show_default=True)
 @click.option("--first", default="2000-01-01", show_default=True, help="First day (owner's calendar).")
 @click.option("--last", default="2999-12-31", show_default=True, help="Last day.")
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-",
@@ -202,7 +202,7 @@ def export_command(survey_id, fmt, first, last, output):
     from .background import owner_jobs
     from .errors import NotFound
     from .services.dashboard import Filters
-    from .services.exports import export_csv, export_jsonl, export_properties
+    from .services.exports import export_csv, export_jsonl, export_properties, export_xlsx
 
     try:
         survey = _store().get_survey(survey_id)
@@ -212,6 +212,13 @@ def export_command(survey_id, fmt, first, last, output):
     runner = owner_jobs(in_process=True)
     if runner.objects is None:
         zone = current_app.config["TIMEZONE"]
+        if fmt == "xlsx":  # a workbook is binary: it needs a file (--output), not standard output
+            if output.name in ("-", "<stdout>"):
+                raise click.BadParameter("an XLSX export needs a file name", param_hint="--output")
+            with export_xlsx(_store(), survey, filters, export_properties(_store(), survey), tz_name=zone) as book, \
+                    open(output.name, "wb") as target:
+                target.write(book.read())
+            return
         body = export_csv(_store(), survey, filters, export_properties(_store(), survey), tz_name=zone) \
             if fmt == "csv" else export_jsonl(_store(), survey, filters, tz_name=zone)
         for chunk in body:

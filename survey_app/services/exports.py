@@ -1,4 +1,4 @@
-"""Exports of raw responses, filtered like the dashboard: CSV safe to open in a spreadsheet, and JSON Lines.
+"""Exports of raw responses, filtered like the dashboard: CSV safe to open in a spreadsheet, JSON Lines and XLSX.
 
 Small exports stream in the request; one that could pass Lambda's 6 MB response or its timeout runs as an owner
 job to S3 (owner_jobs.py). Both write the same lines through the functions below.
@@ -18,7 +18,8 @@ from ..store import Store
 from .dashboard import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 # submitted_at stays UTC; submitted_at_local is the same moment in the business's zone, named in time_zone
 BASE_COLUMNS = ["response_id", "order_ref", "submitted_at", "submitted_at_local", "time_zone", "day", "language",
                 "channel", "customer_name", "score", "category"]
@@ -100,6 +101,19 @@ def export_csv(store: Store, survey: Survey, filters: Filters, properties: list[
     """Streams the header, then one neutralised line per response."""
     return lines("csv", survey, matching_responses(store, survey, filters), properties, tz_name=tz_name,
                  header=True)
+
+
+def rows(survey: Survey, responses: Iterable[Response], properties: list[str], *, tz_name: str) -> Iterator[dict]:
+    """The CSV's rows as values (XLSX keeps numbers as numbers)."""
+    return (_row(survey, response, properties, tz_name) for response in responses)
+
+
+def export_xlsx(store: Store, survey: Survey, filters: Filters, properties: list[str], *, tz_name: str):
+    """The workbook (a rewound file) of the CSV's columns and rows: a zip is written whole, so it is not streamed."""
+    from .export_xlsx import xlsx_file
+
+    return xlsx_file(csv_columns(survey, properties),
+                     rows(survey, matching_responses(store, survey, filters), properties, tz_name=tz_name))[0]
 
 
 def export_jsonl(store: Store, survey: Survey, filters: Filters, *, tz_name: str) -> Iterator[str]:

@@ -20,7 +20,8 @@ from ..errors import NotFound, StoreUnavailable
 from ..store import Store
 from .common import new_token, utcnow
 from .dashboard import Filters
-from .exports import CONTENT_TYPES, belongs, export_properties, lines
+from .export_xlsx import xlsx_file
+from .exports import CONTENT_TYPES, belongs, csv_columns, export_properties, lines, rows
 from .imports import stored_rows
 from .invitations import import_purchases
 from .themes import relabel_recent
@@ -83,7 +84,7 @@ class OwnerJobs:
         job_id = new_token()
         params = {"fmt": fmt, "first_day": filters.first_day, "last_day": filters.last_day,
                   "segment": list(filters.segment) if filters.segment else [],
-                  "properties": export_properties(self.store, survey) if fmt == "csv" else [],
+                  "properties": export_properties(self.store, survey) if fmt in ("csv", "xlsx") else [],
                   "key": f"exports/{survey.id}/{job_id}.{fmt}",
                   "filename": f"responses-{survey.id}-{filters.first_day}-{filters.last_day}.{fmt}"}
         return self._start(job_id, EXPORT, survey.id, params, requested_by)
@@ -199,6 +200,8 @@ class _Run:
             if not self.save(""):
                 objects.abort_upload(params["key"], self.progress["upload_id"])
                 return "skipped"
+        if params["fmt"] == "xlsx":
+            return self._export_xlsx(survey, filters)
         cursor = saved = self.job.cursor
         buffer = bytearray()
         pending_rows = 0
@@ -224,6 +227,34 @@ class _Run:
                     return "skipped"  # the lease was lost: another run owns the job now
                 saved = cursor
         return self._complete(bytes(buffer), pending_rows)
+
+    def _export_xlsx(self, survey: Survey, filters: Filters) -> str:
+        """A zip cannot be appended to by a later run: the workbook is written whole (to a temporary file, a row at
+        a time), then uploaded by parts; an export that would outlast this run's budget fails and says so."""
+        params, settings = self.job.params, self.jobs.settings
+        out_of_time = []
+
+        def chosen():
+            cursor = ""
+            while True:
+                if not self.budget.allows():
+                    out_of_time.append(True)  # the workbook ends here and is thrown away
+                    return
+                page, cursor = self.store.response_page(survey.id, filters.first_day, filters.last_day, cursor,
+                                                        settings.page_size)
+                yield from (r for r in page if belongs(r, filters))
+                if not cursor:
+                    return
+        spool, count = xlsx_file(csv_columns(survey, params["properties"]),
+                                 rows(survey, chosen(), params["properties"], tz_name=settings.tz_name))
+        if out_of_time:
+            spool.close()
+            return self.fail("An XLSX file is written in one run and this export needs longer: export CSV instead.")
+        with spool:
+            while chunk := spool.read(settings.part_bytes):
+                self._upload_part(chunk, 0)
+        self.progress["rows"] = count
+        return self._complete(b"", 0)
 
     def _upload_part(self, body: bytes, rows: int) -> None:
         number = len(self.progress["parts"]) + 1  # a part uploaded again after a crash replaces its first copy

@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, g, redirect, render_template, re
 from ...background import owner_jobs
 from ...domain.metrics import FEW_RESPONSES
 from ...services import survey_summary
-from ...services.exports import CONTENT_TYPES, export_csv, export_jsonl, export_properties, responses_to_read
+from ...services.exports import CONTENT_TYPES, export_csv, export_jsonl, export_xlsx, export_properties, responses_to_read
 from .. import admin_only, current_store
 from . import bp
 from .forms import ActionForm, DashboardFilterForm
@@ -41,6 +41,10 @@ def export(survey_id: str, fmt: str):
         abort(400)
     name = f"responses-{survey.id}-{filters.first_day}-{filters.last_day}"
     headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "no-store"}
+    if fmt == "xlsx":  # at most EXPORT_INLINE_MAX_ROWS rows here: a small workbook, sent whole
+        with export_xlsx(current_store(), survey, filters, export_properties(current_store(), survey),
+                         tz_name=current_app.config["TIMEZONE"]) as workbook:
+            return Response(workbook.read(), mimetype=CONTENT_TYPES[fmt], headers=headers)
     if fmt == "csv":
         body = export_csv(current_store(), survey, filters, export_properties(current_store(), survey),
                           tz_name=current_app.config["TIMEZONE"])
