@@ -49,6 +49,20 @@ def run_send_alerts(budget: Budget | None = None) -> Counter:
     return outcomes
 
 
+def run_digests(budget: Budget | None = None, now: datetime | None = None) -> Counter:
+    """Teammates' NPS summaries that are due (services/digest.py), each once per person, period and channel."""
+    from .services.digest import DigestSettings, send_digests
+
+    config = current_app.config
+    budget = budget or Budget(config["JOB_DEFAULT_SECONDS"], config["JOB_MARGIN_SECONDS"])
+    settings = DigestSettings(business_name=config["BUSINESS_NAME"], public_url=config["PUBLIC_URL"],
+                              tz_name=config["TIMEZONE"], secret_key=current_app.secret_key)
+    outcomes = send_digests(current_app.extensions["survey_store"], build_channels(config), settings, now=now,
+                            budget=budget)
+    current_app.logger.info("digests: %s", dict(outcomes))
+    return outcomes
+
+
 def build_alerter(config) -> Alerter:
     channels = build_channels(config)
     webhook = None
@@ -82,6 +96,15 @@ def send_alerts_event(event, context):
 
     with app.app_context():
         return dict(run_send_alerts(_budget(context)))
+
+
+def digests_event(event, context):
+    """Zappa `events` entry point (jobs stage): every hour; from 07:00 in the business's zone the day's digests go
+    (weekly ones any day of the week until sent), so a failed run is made up by the next."""
+    from .wsgi import app
+
+    with app.app_context():
+        return dict(run_digests(_budget(context)))
 
 
 def owner_jobs_event(event, context):
