@@ -108,7 +108,8 @@ def test_uploaded_logo_is_recorded_and_shown_on_the_answer_page_with_name_and_co
     (PNG, "image/jpeg", "SVG is not accepted"),
 ])
 def test_callback_refuses_and_deletes_a_big_or_mistyped_logo(client, owner, store, survey, body, content_type, problem):
-    """S3 refuses these at the POST already; the callback checks again, on the stored object itself."""
+    """Real S3 refuses these at the POST (its policy conditions); moto does not model POST policy conditions (it
+    answers 303 to either), so they are put directly: the callback checks the stored object itself."""
     owner.login()
     url, fields = upload_form(client, survey)
     boto3.client("s3", region_name=REGION).put_object(Bucket=BUCKET, Key=fields["key"], Body=body,
