@@ -3,10 +3,15 @@ WhatsApp Cloud API, even when two runs go at once; in each person's language; an
 without signing in."""
 from __future__ import annotations
 
+import importlib
+import json
 import re
+import sys
 import threading
+import types
 from datetime import datetime, timedelta, timezone
 from email import message_from_string, policy
+from pathlib import Path
 
 import boto3
 import pytest
@@ -14,9 +19,10 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from survey_app import jobs
 from survey_app.channels.email_ses import SesEmail
 from survey_app.channels.whatsapp import WhatsAppCloud
-from survey_app.services import create_invitation, submit_response
+from survey_app.services import create_invitation, digest, submit_response
 from survey_app.services.digest import (DigestSettings, due_periods, representative, send_digests,
                                         unsubscribe_token)
 from survey_app.domain.models import Comment
@@ -172,3 +178,23 @@ def test_each_teammate_sets_their_own_digest_on_its_page(client, owner, store):
     assert re.search(r"WhatsApp", refused.get_data(as_text=True))
     no_csrf = client.post("/owner/account/digest", data={"frequency": "daily", "language": "id"})
     assert no_csrf.status_code == 400
+
+
+def test_the_hourly_schedule_names_the_jobs_entry_point_that_sends_the_digest(app, store, monkeypatch):
+    """zappa_settings.json's production_jobs stage runs survey_app.jobs.digests_event every hour, and that entry
+    point reaches the digest with the app's settings and the Lambda's remaining time as its budget."""
+    stage = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())["production_jobs"]
+    (event,) = [e for e in stage["events"] if e["function"].endswith("digests_event")]
+    module, name = event["function"].rsplit(".", 1)
+    assert getattr(importlib.import_module(module), name) is jobs.digests_event
+    assert event["expression"] == "rate(1 hour)"
+    calls = []
+    monkeypatch.setattr(digest, "send_digests", lambda *args, **kwargs: calls.append(kwargs) or {"email_sent": 1})
+    monkeypatch.setitem(sys.modules, "survey_app.wsgi", types.SimpleNamespace(app=app))  # the Lambda's app
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 120_000
+
+    assert jobs.digests_event({}, Context()) == {"email_sent": 1}
+    assert 100 < calls[0]["budget"].remaining() <= 120
