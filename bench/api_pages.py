@@ -8,7 +8,7 @@ import argparse
 import time
 from datetime import datetime, timedelta, timezone
 
-from common import MB, dynamodb_local, make_app, ms, new_store, print_result, row, seed_survey, size
+from common import MB, REGION, dynamodb_local, make_app, ms, new_store, print_result, row, seed_survey, size
 
 LAMBDA_RESPONSE_LIMIT = 6 * MB  # synchronous invocation payload (AWS Lambda quotas)
 
@@ -23,6 +23,16 @@ def seed(store, survey, count: int) -> None:
                    language="id", submitted_at=now - timedelta(minutes=i * 90 * 1440 / count),
                    customer_name=f"Pelanggan {i}", properties={"store": ("Bandung", "Solo", "Medan")[i % 3]})
         for i in range(count)), "Asia/Jakarta")
+
+
+def patient_client(endpoint: str):
+    """The store's client with a 60 s read timeout: DynamoDB Local on a busy 2-core machine can pause longer than
+    the app's 5 s while it takes 100,000 batch writes (the app's own timeout is for AWS)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint,
+                        config=Config(retries={"mode": "standard", "max_attempts": 8}, read_timeout=60))
 
 
 def timed_get(client, url: str, headers: dict, query: dict) -> tuple[float, int, dict]:
@@ -41,6 +51,7 @@ def run(quick: bool = False) -> dict:
     rows_out, notes = [], []
     with dynamodb_local() as endpoint:
         store = new_store(endpoint)
+        store._client = patient_client(endpoint)
         app = make_app(store)
         survey = seed_survey(store)
         started = time.perf_counter()
