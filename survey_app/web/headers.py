@@ -9,7 +9,7 @@ from flask import Flask, g
 
 CSP = (
     "default-src 'self'; script-src 'self'{cdn}{nonce}; style-src 'self'{cdn} 'unsafe-inline'; "
-    "img-src 'self'{cdn} data:; font-src 'self'{cdn}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    "img-src 'self'{cdn} data:; font-src 'self'{cdn}; frame-ancestors {framing}; form-action 'self'; base-uri 'none'"
 )
 
 
@@ -35,9 +35,10 @@ def install(app: Flask) -> None:
     @app.after_request
     def secure(response):
         nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
-        response.headers.setdefault("Content-Security-Policy", CSP.format(cdn=cdn, nonce=nonce))
+        framing = "'self'" if g.get("frameable") else "'none'"  # only the builder's own preview is framed
+        response.headers.setdefault("Content-Security-Policy", CSP.format(cdn=cdn, nonce=nonce, framing=framing))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # same-origin: Flask-WTF checks the Referer of every HTTPS form post, and no third party ever sees a link.
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN" if g.get("frameable") else "DENY")
         return response

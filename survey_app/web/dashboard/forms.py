@@ -1,6 +1,7 @@
 """Owner forms: new survey, survey editor (questions as a FieldList), links, delivery, imports, API keys."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 from datetime import date, timedelta
 
@@ -20,6 +21,7 @@ from ...services.dashboard import CATEGORY_SCORES, Filters
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 SHOW_WHEN_VALUES = ("", *NPS_RANGES, "keep")  # shown in words: "always", "when the score is 0-6"...
 SHOW_WHEN_CHOICES = [SelectChoice(value, value) for value in SHOW_WHEN_VALUES]
+QUESTION_PROBLEM = re.compile(r"^Question (\d+): (.*)$", re.S)
 
 
 class NewSurveyForm(FlaskForm):
@@ -37,6 +39,8 @@ class QuestionForm(Form):
     required = BooleanField()
     options = TextAreaField(validators=[Length(max=4000)])
     show_when = SelectField(choices=SHOW_WHEN_CHOICES, default="")
+    position = IntegerField(validators=[Optional(), NumberRange(min=1, max=99)])
+    copy = BooleanField()  # "duplicate": a copy of this question is added after it, with a new id
     remove = BooleanField()
 
     def is_blank(self) -> bool:
@@ -99,9 +103,10 @@ class SurveyEditForm(FlaskForm):
     def for_survey(cls, survey: Survey) -> "SurveyEditForm":
         rows = [{
             "id": q.id, "type": q.type, "label_en": q.label.en, "label_id": q.label.id,
-            "required": q.required, "options": format_options(q.live_options),
+            "required": q.required, "options": format_options(q.live_options), "position": number,
             "show_when": (q.show_when.nps_range_name(survey) or "keep") if q.show_when else "",
-        } for q in survey.live_questions] + [{}]
+        } for number, q in enumerate(survey.live_questions, start=1)]
+        rows.append({"position": len(rows) + 1})
         return cls(data={
             "title_en": survey.title.en, "title_id": survey.title.id, "intro_en": survey.intro.en,
             "intro_id": survey.intro.id, "default_language": survey.default_language, "questions": rows,
@@ -110,15 +115,52 @@ class SurveyEditForm(FlaskForm):
         })
 
     def apply_to(self, survey: Survey) -> Survey:
-        rows = [row.form for row in self.questions if not row.form.remove.data and not row.form.is_blank()]
-        nps_id = next(((row.id.data or "").strip() for row in rows if row.type.data == NPS), None)
-        questions = tuple(row.to_question(nps_id, _kept(survey, row.id.data)) for row in rows)
+        """The edited survey: rows in the order of their positions (a moved row first on a tie), each duplicate
+        right after its original; `self.placed` says which row each question came from, for errors in place."""
+        kept = [(index, row.form) for index, row in enumerate(self.questions)
+                if not row.form.remove.data and not row.form.is_blank()]
+        kept.sort(key=lambda pair: _place(pair[0], pair[1].position.data))
+        nps_id = next(((row.id.data or "").strip() for _, row in kept if row.type.data == NPS), None)
+        questions, self.placed = [], []
+        for index, row in kept:
+            question = row.to_question(nps_id, _kept(survey, row.id.data))
+            copies = [question, _copy_of(question, {q.id for q in questions} | {r.id.data for _, r in kept})] \
+                if row.copy.data else [question]
+            questions += copies
+            self.placed += [index] * len(copies)
         return replace(
             survey, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
-            intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=questions,
+            intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=tuple(questions),
             default_language=self.default_language.data, review_url=(self.review_url.data or "").strip(),
             review_property=(self.review_property.data or "").strip(), review_urls=_review_urls(self.review_urls.data),
         )
+
+
+    def problems_by_row(self, problems: list[str]) -> tuple[list[str], dict[int, list[str]]]:
+        """Definition problems shown beside their question ("Question 3: ..." -> that row), the rest on top."""
+        general, by_row = [], {}
+        for problem in problems:
+            found = QUESTION_PROBLEM.match(problem)
+            number = int(found.group(1)) - 1 if found else -1
+            if 0 <= number < len(getattr(self, "placed", ())):
+                by_row.setdefault(self.placed[number], []).append(found.group(2))
+            else:
+                general.append(problem)
+        return general, by_row
+
+
+def _place(index: int, position: int | None) -> tuple[int, int, int]:
+    """A row moved to position 2 goes before the row that was already 2nd; unmoved rows keep the page's order."""
+    wanted = position or index + 1
+    return wanted, 0 if wanted != index + 1 else 1, index
+
+
+def _copy_of(question: Question, taken: set[str]) -> Question:
+    """A duplicate with the first free id: nps_2, nps_3..."""
+    number = 2
+    while f"{question.id[:37]}_{number}" in taken:
+        number += 1
+    return replace(question, id=f"{question.id[:37]}_{number}")
 
 
 def _review_urls(text: str | None) -> dict[str, str]:

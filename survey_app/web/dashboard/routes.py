@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from ...domain.metrics import FEW_RESPONSES, choice_shares, rating
-from ...domain.models import CHOICE_TYPES, RATING_SCALES, DefinitionError, Survey
+from ...domain.models import CHOICE_TYPES, QUESTION_TYPES, RATING_SCALES, DefinitionError, Survey
 from ...domain.themes import THEME_LABELS
 from ...errors import NotFound
 from ...services import create_invitation, save_survey, survey_from_template, survey_summary, utcnow, whatsapp_share_link
@@ -55,13 +55,16 @@ def edit_survey(survey_id: str):
             flash("saved")
             return redirect(url_for(".edit_survey", survey_id=survey_id))
     status = 400 if request.method == "POST" else 200
+    problems, row_problems = form.problems_by_row(problems)
     return render_template("dashboard/edit.html", survey=survey, form=form, problems=problems,
-                           show_when_values=SHOW_WHEN_VALUES, action_form=ActionForm()), status
+                           row_problems=row_problems, show_when_values=SHOW_WHEN_VALUES,
+                           question_types=QUESTION_TYPES, action_form=ActionForm()), status
 
 
 @bp.get("/surveys/<survey_id>/preview")
 def preview_survey(survey_id: str):
     survey = load_survey(survey_id)
+    g.frameable = True  # shown in the editor's phone-sized frame
     g.lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else survey.default_language
     return render_template("answer/form.html", survey=survey, invitation=None, form=answer_form(survey, g.lang),
                            field_name=field_name, notice=None, preview=True, action="", questions=survey.live_questions)
