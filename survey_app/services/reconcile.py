@@ -40,10 +40,11 @@ def reconcile(store: Store, survey: Survey, fix: bool = False, now: datetime | N
     drift = Drift()
     names: set[str] = set()
     definitions = _Definitions(store, survey)
+    labels = stored_labels(store, survey)
     for response in store.iter_responses(survey.id):
         drift.responses += 1
         names.update(response.segments)
-        counters = counters_for(definitions.at(response.version), response)
+        counters = counters_for(definitions.at(response.version), response, labels.get(response.response_id))
         keys = [f"DAY#{response.day}"] + [segment_sk(p, response.day, v) for p, v in response.segments.items()]
         for key in keys:
             expected[key].update(counters)
@@ -87,3 +88,10 @@ class _Definitions:
             except NotFound:
                 self.read[version] = self.survey
         return self.read[version]
+
+
+def stored_labels(store: Store, survey: Survey) -> dict[str, dict[str, object]]:
+    """Each comment's themes and sentiment as stored: what the answer, a correction or a re-labelling counted.
+    Recounting from the text with today's labeller instead would undo the owner's corrections."""
+    return {comment.response_id: {"themes": comment.themes, "sentiment": comment.sentiment}
+            for comment in store.comments_between(survey.id, "0000", "9999", limit=10**9)}

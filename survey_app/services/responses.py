@@ -49,9 +49,11 @@ def _labels(texts: dict[str, str], vocab: Vocabulary | None = None) -> dict[str,
     return label(joined, vocab) if joined else {}
 
 
-def _response_write(survey: Survey, response: Response, vocab: Vocabulary | None = None) -> ResponseWrite:
+def _response_write(survey: Survey, response: Response, vocab: Vocabulary | None = None,
+                    labels: dict[str, object] | None = None) -> ResponseWrite:
+    """`labels`: the comment's stored themes and sentiment (a recount keeps owners' corrections and themes)."""
     texts = _texts(survey, response.answers)
-    labels = _labels(texts, vocab)
+    labels = _labels(texts, vocab) if labels is None or not texts else labels
     score = response.score(survey)
     counters = metrics.response_counters(survey, response.answers) | metrics.comment_counters(
         labels.get("themes", ()), labels.get("sentiment", ""), score)
@@ -61,9 +63,10 @@ def _response_write(survey: Survey, response: Response, vocab: Vocabulary | None
     return ResponseWrite(response, counters, texts, score, labels)
 
 
-def counters_for(survey: Survey, response: Response) -> dict[str, int]:
-    """Every aggregate counter one stored response accounts for: what a recount (reconcile) adds up."""
-    return _response_write(survey, response).counters
+def counters_for(survey: Survey, response: Response, labels: dict[str, object] | None = None) -> dict[str, int]:
+    """Every aggregate counter one stored response accounts for: what a recount (reconcile) adds up; with the
+    comment's stored `labels`, its theme and sentiment counters are those the owner sees (corrected or not)."""
+    return _response_write(survey, response, labels=labels).counters
 
 
 def _case_for(write: ResponseWrite, invitation: Invitation | None, due_hours: int) -> FollowUp | None:
