@@ -123,7 +123,7 @@ def test_the_whatsapp_button_link_opened_by_a_previewer_records_nothing_and_a_ta
     invitation = create_invitation(live_app.store, survey, phone="+6281234567890", language="en")
     body = WhatsAppCloud(api_base="https://graph.test", phone_number_id="1", access_token="t").body(
         invitation_template("survey", invitation.phone, "en", "Siti", invitation.token))
-    (button,) = [c for c in body["template"]["components"] if c["type"] == "button"]
+    (button,) = [c for c in body["template"]["components"] if c["type"] == "button" and c["sub_type"] == "url"]
     link = f"{live_app.url}/s/{button['parameters'][0]['text']}"  # the approved template's URL: <base>/s/{{1}}
 
     _scan(browser, link)
