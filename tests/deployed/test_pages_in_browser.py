@@ -180,7 +180,8 @@ NOT_PAGES = {
 # "this link does not work" pages, checked like any other.
 STATUS = {"/join/<token>": 410, "/reset/<token>": 410, "/owner/digest/stop/<token>": 404}
 
-STYLED = {"/": OWNER_CSS, "/login": CUSTOMER_CSS, "/owner/surveys/<survey_id>/preview": CUSTOMER_CSS,
+STYLED = {"/": OWNER_CSS, "/login": CUSTOMER_CSS, "/forgot": CUSTOMER_CSS, "/login/code": CUSTOMER_CSS,
+          "/join/<token>": CUSTOMER_CSS, "/reset/<token>": CUSTOMER_CSS, "/owner/digest/stop/<token>": CUSTOMER_CSS, "/owner/surveys/<survey_id>/preview": CUSTOMER_CSS,
           "/owner/surveys/<survey_id>/poster": Styled("h1", "font-size", "29.3333px")}  # its own inline 22pt
 
 # What each page must show of the seed: a page that renders empty passes every other check.

@@ -91,9 +91,9 @@ def test_the_client_address_is_the_tcp_peer_not_a_header_the_client_wrote(deploy
     assert answer.status == 401
     table = deployed.aws_client("dynamodb")
     keys = {item["pk"]["S"] for item in table.scan(TableName=deployed.table_name)["Items"]
-            if item["pk"]["S"].startswith("RATE#login#ip#")}
-    assert "RATE#login#ip#127.0.0.1" in keys
-    assert "RATE#login#ip#203.0.113.9" not in keys
+            if item["pk"]["S"].startswith("LOGINFAIL-ADDR#")}  # services/login_throttle.py: per-address counter
+    assert "LOGINFAIL-ADDR#127.0.0.1" in keys
+    assert "LOGINFAIL-ADDR#203.0.113.9" not in keys
 
 
 def test_answer_page_takes_its_stylesheet_from_the_cdn_origin_as_cloudfront_serves_it(deployed):
