@@ -77,9 +77,12 @@ def csv_table(lines: Iterable[str], delimiter: str = ",", encoding: str = "utf-8
 
 
 def _first_row(reader) -> list[str]:
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            return row
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                return row
+    except csv.Error as error:  # e.g. a lone carriage return inside the header line (found by the fuzzer)
+        raise TableError(f"the first line cannot be read as CSV ({error})") from None
     raise TableError("the file is empty: the first line must name the columns")
 
 

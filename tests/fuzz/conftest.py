@@ -60,7 +60,7 @@ class Site:
 
     @contextmanager
     def isolated(self):
-        """A fresh table, holding only the surveys and invitations above, for one hypothesis example.
+        """A fresh table, holding only the surveys, invitations and owners above, for one hypothesis example.
 
         Why: moto deep-copies the whole table for every item of every transaction, so a table that grows with
         each example makes a 100-example test quadratic (a minute instead of seconds). Same app, same surveys.
@@ -73,6 +73,8 @@ class Site:
         for invitation in (self.alice, self.bob, self.carol, self.expired):
             expires = datetime.fromisoformat(invitation.expires_at)
             store.put_invitation(invitation, expires_epoch=int(expires.timestamp()))
+        for owner in shared.list_owners():  # a session is checked against its owner on every request
+            store.put_owner(owner)
         self.app.extensions["survey_store"] = store
         try:
             yield store

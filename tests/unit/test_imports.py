@@ -206,3 +206,13 @@ def test_unusable_phones_say_why(text, message):
 ])
 def test_cancelled_and_returned_statuses_are_recognised(status, skipped):
     assert not_kept(status) is skipped
+
+
+def test_a_header_line_with_a_lone_carriage_return_is_refused_in_words_not_a_server_error():
+    """Found by tests/fuzz/test_public_routes.py::test_csv_uploads once its isolated table held the owner."""
+    import io
+
+    from survey_app.imports.table import TableError, open_table
+
+    with pytest.raises(TableError, match="first line cannot be read as CSV"):
+        open_table(io.BytesIO(b"name,ph\rone\nAni,081234\n"))
