@@ -9,12 +9,16 @@ import pytest
 from survey_app.domain import sns
 from tests import sns_signing
 
-NOW = datetime.now(timezone.utc)
+
+
+def now() -> datetime:
+    """Read when each test runs: messages are stamped then, and collection may be many minutes earlier."""
+    return datetime.now(timezone.utc)
 
 
 def verified(message: dict, pem: bytes | None = None) -> sns.SnsMessage:
     fields = sns.parse(sns_signing.body(message))
-    return sns.verify(fields, pem or sns_signing.certificate_pem(), NOW)
+    return sns.verify(fields, pem or sns_signing.certificate_pem(), now())
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
@@ -65,7 +69,7 @@ def test_an_unknown_signature_version_is_refused(version):
 
 
 def test_an_expired_certificate_is_refused():
-    pem = sns_signing.certificate_pem(valid_from=NOW - timedelta(days=30), days=10)
+    pem = sns_signing.certificate_pem(valid_from=now() - timedelta(days=30), days=10)
     with pytest.raises(sns.InvalidMessage, match="not valid now"):
         verified(sns_signing.notification("x"), pem)
 
@@ -122,16 +126,16 @@ def test_a_signed_field_that_is_not_a_string_is_refused():
                                  b"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----"])
 def test_an_unusable_certificate_is_refused(pem):
     with pytest.raises(sns.InvalidMessage):
-        sns.rsa_public_key(pem, NOW)
+        sns.rsa_public_key(pem, now())
 
 
 def test_the_public_key_read_from_the_certificate_is_the_signing_key():
     numbers = sns_signing.signing_key().public_key().public_numbers()
-    assert sns.rsa_public_key(sns_signing.certificate_pem(), NOW) == (numbers.n, numbers.e)
+    assert sns.rsa_public_key(sns_signing.certificate_pem(), now()) == (numbers.n, numbers.e)
 
 
 def test_a_certificate_not_yet_valid_is_refused():
-    pem = sns_signing.certificate_pem(valid_from=NOW + timedelta(days=1))
+    pem = sns_signing.certificate_pem(valid_from=now() + timedelta(days=1))
     with pytest.raises(sns.InvalidMessage, match="not valid now"):
         verified(sns_signing.notification("x"), pem)
 
