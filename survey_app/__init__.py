@@ -27,10 +27,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def load_secrets(app: Flask) -> None:
     """Secrets from SSM Parameter Store when SURVEY_<NAME>_PARAMETER names one (production on Lambda);
-    the WhatsApp token only where the Cloud API is configured."""
-    needed = {"SECRET_KEY": True, "WHATSAPP_TOKEN": bool(app.config["WHATSAPP_PHONE_NUMBER_ID"]),
-              "ALERT_WEBHOOK_SECRET": bool(app.config["ALERT_WEBHOOK_URL"]),
-              "WHATSAPP_APP_SECRET": True, "WHATSAPP_VERIFY_TOKEN": True}
+    WhatsApp's token and webhook secrets only where the Cloud API is configured (no reads at a cold start
+    that nothing would use)."""
+    whatsapp = bool(app.config["WHATSAPP_PHONE_NUMBER_ID"])
+    needed = {"SECRET_KEY": True, "WHATSAPP_TOKEN": whatsapp, "ALERT_WEBHOOK_SECRET": bool(app.config["ALERT_WEBHOOK_URL"]),
+              "WHATSAPP_APP_SECRET": whatsapp, "WHATSAPP_VERIFY_TOKEN": whatsapp}
     for name, wanted in needed.items():
         parameter = app.config.get(f"{name}_PARAMETER")
         if wanted and not app.config[name] and parameter:
