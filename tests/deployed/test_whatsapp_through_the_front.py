@@ -86,15 +86,16 @@ def test_a_failed_whatsapp_status_makes_the_email_go_out_once(deployed, wa):
     to = phone()
     invitation = create_invitation(store, survey, customer_name="Budi", phone=to, email=f"b{to[-7:]}@example.test",
                                    send_at=now - timedelta(minutes=1))
-    assert send_due(deployed).get("sent") == 1
+    send_due(deployed)  # the deployed table is shared: other tests' due invitations may go out in the same run
     (template,) = [r for r in wa.fake.requests if r["body"]["to"] == to.lstrip("+")]
     wamid = f"wamid.fake{wa.fake.requests.index(template) + 1:06d}"
     failed = meta.status(wamid, "failed", to, now, error_code=131026)
     assert notify(wa, failed) == 200
     assert emails_to(deployed, invitation.email) == 0  # the web function records and queues; it never calls SES
-    assert send_due(deployed).get("sent") == 1
+    send_due(deployed)
+    assert emails_to(deployed, invitation.email) == 1
     assert notify(wa, failed) == 200  # Meta's retry
-    assert send_due(deployed).get("sent") is None
+    send_due(deployed)
     assert emails_to(deployed, invitation.email) == 1
     sent = store.get_invitation(invitation.token)
     assert (sent.state, sent.channel, sent.fallback_from) == ("sent", "email", "whatsapp")
@@ -111,8 +112,8 @@ def test_berhenti_stops_the_reminder(deployed, wa):
     assert store.transition(created, waiting, from_states=("scheduled",))
     assert notify(wa, meta.text("wamid.B" + uuid.uuid4().hex[:10], to, now, "Berhenti")) == 200
     assert store.is_opted_out(to)
-    outcome = send_due(deployed)
-    assert outcome.get("reminder_skipped") == 1 and outcome.get("reminded") is None
+    outcome = send_due(deployed)  # counts of the whole shared table: this customer's own items are checked below
+    assert outcome.get("reminder_skipped", 0) >= 1
     to_customer = [r["body"] for r in wa.fake.requests if r["body"]["to"] == to.lstrip("+")]
     assert [b["type"] for b in to_customer] == ["text"]  # the one confirmation; no reminder template
 
