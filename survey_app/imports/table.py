@@ -43,7 +43,7 @@ def open_table(source: IO[bytes]) -> Table:
         raise TableError("this is an old Excel .xls file: save it as .xlsx or CSV and upload that")
     encoding = detect_encoding(head)
     text = codecs.iterdecode(source, encoding, errors="replace")  # line by line; its owner closes `source`
-    first_line = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    first_line = next(iter(head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()), "")
     return csv_table(text, detect_delimiter(first_line), encoding)
 
 

@@ -216,3 +216,13 @@ def test_a_header_line_with_a_lone_carriage_return_is_refused_in_words_not_a_ser
 
     with pytest.raises(TableError, match="first line cannot be read as CSV"):
         open_table(io.BytesIO(b"name,ph\rone\nAni,081234\n"))
+
+
+def test_a_file_holding_only_a_byte_order_mark_is_refused_as_empty_not_a_server_error():
+    """Found by tests/fuzz/test_public_routes.py::test_csv_uploads in CI (an IndexError before)."""
+    import io
+
+    from survey_app.imports.table import TableError, open_table
+
+    with pytest.raises(TableError, match="empty"):
+        open_table(io.BytesIO(b"\xef\xbb\xbf"))
