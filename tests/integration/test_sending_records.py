@@ -399,3 +399,36 @@ def test_an_invitation_expired_before_its_turn_is_closed_uncounted_and_never_sen
     assert run(app, store, channel, NOW + timedelta(days=31)) == {"expired": 1}
     assert store.get_invitation(token).state == "expired" and channel.handed == []
     assert counters(store, survey) == {} and store.due_invitations((NOW + timedelta(days=400)).isoformat(), 10) == []
+
+
+def test_an_invitation_falling_back_skips_the_channel_that_failed_and_goes_out_on_the_next_with_its_reason(
+        app, store):
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp", "email"))))
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                                   phone="+6281234567890", email="c@example.com", order_ref="O-fallback")
+    reason = "WhatsApp 131026: Message undeliverable"  # as the webhook's fall-back writes it (conversations.py)
+    store.transition(invitation, replace(invitation, fallback_from="whatsapp", failure=reason),
+                     from_states=("scheduled",))
+    whatsapp, email = ScriptedEmail(), ScriptedEmail()
+    sender = Sender(channels={"whatsapp": whatsapp, "email": email}, base_url="https://survey.toko.test",
+                    business_name=BUSINESS, tz_name=TZ)
+    with app.app_context():
+        assert send_due(store, sender, now=NOW) == {"sent": 1}
+    sent = store.get_invitation(invitation.token)
+    assert (sent.state, sent.channel, sent.failure, whatsapp.handed, len(email.accepted)) == (
+        "sent", "email", reason, [], 1)
+
+
+def test_a_configured_channel_that_cannot_send_by_itself_is_never_handed_the_message_and_the_reason_names_it(
+        app, store):
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("manual",))))
+    invitation = create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1),
+                                   phone="+6281234567890", order_ref="O-manual")
+    manual = ScriptedEmail()
+    sender = Sender(channels={"manual": manual}, base_url="https://survey.toko.test", business_name=BUSINESS,
+                    tz_name=TZ)
+    with app.app_context():
+        assert send_due(store, sender, now=NOW) == {"retry_scheduled": 1}
+    retry = store.get_invitation(invitation.token)
+    assert (retry.state, retry.attempts, retry.failure, retry.handing_over_at, manual.handed) == (
+        "scheduled", 1, "channel 'manual' cannot send automatically", "", [])
