@@ -76,6 +76,20 @@ class ObjectStore:
     def delete(self, key: str) -> None:
         self._do("delete_object", Key=key)
 
+    def keys(self, prefix: str, limit: int = 1000) -> list[str]:
+        """Up to `limit` keys under `prefix` (one ListObjectsV2 page: S3 returns at most 1,000)."""
+        page = self._do("list_objects_v2", Prefix=prefix, MaxKeys=limit)
+        return [entry["Key"] for entry in page.get("Contents", [])]
+
+    def delete_keys(self, keys: list[str]) -> None:
+        """DeleteObjects of at most 1,000 keys (S3's limit); a key already gone counts as deleted (S3 says so). S3
+        answers 200 with per-key `Errors` (quiet mode lists only those): any one is a failure to retry."""
+        if not keys:
+            return
+        errors = self._do("delete_objects", Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}).get("Errors")
+        if errors:
+            raise StoreUnavailable(f"S3 delete_objects left {len(errors)} keys: {errors[0].get('Code')}")
+
     def download_link(self, key: str, seconds: int, filename: str) -> str:
         """A presigned GET, signed locally (no call to S3): valid `seconds`, saved under `filename`."""
         return self.s3.generate_presigned_url(
