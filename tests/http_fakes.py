@@ -24,10 +24,12 @@ def serving(handler_class):
 class GraphApi(BaseHTTPRequestHandler):
     """A fake of the WhatsApp Cloud API's POST /<phone-number-id>/messages: records every request and answers
     with the documented success shape ({"messaging_product", "contacts", "messages": [{"id": "wamid..."}]}), or with
-    the documented error shape when `fail_with` holds an error code."""
+    the documented error shape when `fail_with` holds an error code (titles from Meta's error-code reference,
+    https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)."""
 
     requests: list = []
     fail_with: int | None = None
+    titles = {131026: "Message undeliverable", 131047: "Re-engagement message", 130429: "Rate limit hit"}
     lock = threading.Lock()
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
@@ -36,8 +38,9 @@ class GraphApi(BaseHTTPRequestHandler):
             type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
             number = len(type(self).requests)
         if type(self).fail_with:
-            payload, status = {"error": {"message": f"(#{type(self).fail_with}) refused", "type": "OAuthException",
-                                         "code": type(self).fail_with}}, 400
+            code = type(self).fail_with
+            payload, status = {"error": {"message": f"(#{code}) {self.titles.get(code, 'refused')}",
+                                         "type": "OAuthException", "code": code}}, 400
         else:
             payload, status = {"messaging_product": "whatsapp", "contacts": [{"input": body.get("to"),
                                                                               "wa_id": body.get("to")}],

@@ -13,8 +13,7 @@ from survey_app.errors import StoreUnavailable
 from survey_app.services import Sender, create_invitation, send_due
 from survey_app.services.chat_answers import handle_reply
 from tests.factories import make_survey
-from tests.http_fakes import serving
-from tests.integration.test_sending import FakeWhatsApp
+from tests.http_fakes import graph_api
 
 PHONE = "+6281234567890"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -23,9 +22,8 @@ NOW = datetime.now(timezone.utc).replace(microsecond=0)
 @pytest.fixture
 def whatsapp():
     """The fake Graph API that records what we send, and the real WhatsApp channel pointed at it."""
-    FakeWhatsApp.requests, FakeWhatsApp.fail = [], False
-    with serving(FakeWhatsApp) as url:
-        yield FakeWhatsApp, WhatsAppCloud(api_base=f"{url}/v21.0", phone_number_id="1055", access_token="wa-token")
+    with graph_api() as (fake, base):
+        yield fake, WhatsAppCloud(api_base=base, phone_number_id="1055", access_token="wa-token")
 
 
 def _sent_invitation(app, store, channel, template):

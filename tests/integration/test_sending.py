@@ -3,13 +3,11 @@ list, failures and retries, fatigue, opt-out, one reminder, concurrent senders a
 from __future__ import annotations
 
 import email
-import json
 import re
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email import policy
-from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
@@ -23,42 +21,18 @@ from survey_app.domain.models import Delivery
 from survey_app.services import Sender, create_invitation, save_survey, send_due
 from tests.conftest import REGION, csrf_token
 from tests.factories import answer_page, make_survey
-from tests.http_fakes import serving
+from tests.http_fakes import graph_api
 
 SENDER = "survey@toko.test"
 BASE = "https://survey.toko.test"
 NOW = datetime.now(timezone.utc)
 
 
-class FakeWhatsApp(BaseHTTPRequestHandler):
-    """Records each request; answers like the Cloud API, or with an error when `fail` is set."""
-
-    requests: list = []
-    fail = False
-
-    def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "auth": self.headers["Authorization"], "body": body})
-        if type(self).fail:
-            payload, status = {"error": {"message": "(#131026) Message undeliverable", "code": 131026}}, 400
-        else:
-            payload, status = {"messages": [{"id": f"wamid.{len(type(self).requests)}"}]}, 200
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def whatsapp_api():
-    FakeWhatsApp.requests, FakeWhatsApp.fail = [], False
-    with serving(FakeWhatsApp) as url:
-        yield FakeWhatsApp, f"{url}/v21.0"
+    """The shared fake of the Cloud API (tests/http_fakes.py) and its base URL."""
+    with graph_api() as (fake, base):
+        yield fake, base
 
 
 @pytest.fixture
@@ -140,7 +114,7 @@ def test_whatsapp_template_carries_the_token_as_its_url_button(run, store, whats
 def test_failed_sends_keep_their_reason_retry_with_backoff_then_wait_for_the_owner(run, store, whatsapp_api, ses,
                                                                                     client, owner):
     fake, _ = whatsapp_api
-    fake.fail = True
+    fake.fail_with = 131026  # Message undeliverable
     survey = survey_with(store, channels=("whatsapp",))
     invitation = due(store, survey, phone="+6281234567890")
     assert run() == {"retry_scheduled": 1}
@@ -153,7 +127,7 @@ def test_failed_sends_keep_their_reason_retry_with_backoff_then_wait_for_the_own
     owner.login()
     page = client.get(f"/owner/surveys/{survey.id}/invitations").get_data(as_text=True)
     assert "Message undeliverable" in page
-    fake.fail = False
+    fake.fail_with = None
     token = csrf_token(client, f"/owner/surveys/{survey.id}/invitations")
     client.post(f"/owner/surveys/{survey.id}/invitations/{invitation.token}/retry", data={"csrf_token": token})
     assert run(NOW + timedelta(minutes=31)) == {"sent": 1}
