@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test test-deps install-demo install-test package site bench reliability fuzz mutation clean
+.PHONY: demo test test-deps install-demo install-test translations translations-update package site bench reliability fuzz mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,31 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 install-demo: $(VENV)/.demo-installed
 install-test: $(VENV)/.test-installed
 
+# Babel compiles the .po catalogs at build time only: it never ships in the Lambda zip.
+$(BIN)/pybabel: | $(BIN)/python
+	$(PIP) install --quiet -e '.[i18n]'
+
+CATALOGS := survey_app/translations
+PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+%.mo: %.po | $(BIN)/pybabel
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+## Compile the gettext catalogs (.po -> .mo; only those whose .po changed). The app reads nothing else.
+translations: $(PO_FILES:.po=.mo)
+
+## After adding or changing English text: rewrite messages.pot from it and merge it into every other language.
+translations-update: | $(BIN)/pybabel
+	$(BIN)/python scripts/po_template.py
+	for lang in $(filter-out en,$(PO_FILES:$(CATALOGS)/%/LC_MESSAGES/messages.po=%)); do \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; \
+	done
+
 ## Serve the app on http://127.0.0.1:5000 on an embedded (moto) DynamoDB, seeded with demo data.
-demo: install-demo
+demo: install-demo translations
 	$(BIN)/survey-app demo --port 5000
 
 ## Install what the tests need (Python packages, Chromium, DynamoDB Local) and run the whole suite.
-test: install-test test-deps
+test: install-test test-deps translations
 	$(BIN)/python -m pytest
 
 test-deps:
