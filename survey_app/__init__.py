@@ -54,10 +54,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_store(app: Flask) -> None:
     from .store import Store
+    from .store.privacy import suppression_key
 
     app.extensions["survey_store"] = Store(
         app.config["TABLE_NAME"], app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"]
     )
+    app.extensions["survey_store"].suppression_key = suppression_key(app.config["SECRET_KEY"])
 
 
 def register_i18n(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Erasure on request: a customer's personal data leaves invitations, order references, responses, comments, cases
-(with their notes and chat threads) and webhook deliveries; anonymous scores and the aggregates stay. Everything is found through the
+(with their notes and chat threads), webhook deliveries and the WhatsApp messages they sent (inbox included); an
+opt-out or bounce stays only as a keyed hash (store/privacy.py); anonymous scores and the aggregates stay. Everything is found through the
 contact index (store/contacts.py), which outlives the invitations TTL deletes. An audit record is written before the
 first item is touched ("started") and again at the end ("done", with counts); it holds keyed hashes of the contacts.
 
@@ -61,10 +62,15 @@ def audit_erasure(store: Store, key: bytes, contacts: Iterable[str], actor: str,
 
 def erase_holdings(store: Store, contact: str, entries: list[dict], at: str, text_questions: dict) -> Erasure:
     """Erases the items of each index entry (an invitation's token keys its response, comment, case, case thread
-    and webhook deliveries), then drops the entries of every contact of that invitation. Idempotent: an entry read again after a crash finds nothing left to count.
+    and webhook deliveries; a received message's id keys its claim and inbox copy), then drops the entries of every
+    contact of that invitation. Idempotent: an entry read again after a crash finds nothing left to count.
     `text_questions` caches each survey's free-text question ids (None: survey gone, every answer goes)."""
     total = Erasure()
     for entry in entries:
+        if entry.get("kind") == "inbound":  # a WhatsApp message from the phone, kept in the inbox or not
+            total += Erasure(messages=int(store.erase_inbound(entry["message_id"], entry["received_at"])))
+            store.drop_holding(contact, entry)
+            continue
         survey_id, token = entry["survey_id"], entry["token"]
         if survey_id not in text_questions:
             text_questions[survey_id] = _text_questions(store, survey_id)
@@ -89,6 +95,6 @@ def _text_questions(store: Store, survey_id: str) -> list[str] | None:
 
 
 def forget_contacts(store: Store, contacts: Iterable[str]) -> None:
-    """Contact items go (unless they hold an opt-out, kept so it is honoured forever)."""
+    """Contact items go; an opt-out or bounce stays as a keyed hash, so it is honoured forever."""
     for contact in contacts:
         store.forget_contact(contact)

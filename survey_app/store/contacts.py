@@ -1,11 +1,15 @@
-"""The contact index: for each customer contact (e-mail or E.164 phone), every invitation made for it, so an erasure
-finds their data however old. Entries carry no TTL: they live as long as the data they point to (responses, cases
-and comments keyed by the invitation's token outlive the invitation, which TTL deletes)."""
+"""The contact index: for each customer contact (e-mail or E.164 phone), every invitation made for it and every
+WhatsApp message received from it, so an erasure finds their data however old. Entries carry no TTL: they live as
+long as the data they point to (responses, cases and comments keyed by the invitation's token outlive the
+invitation, which TTL deletes; the owner's inbox keeps messages for good)."""
 from __future__ import annotations
 
 from ..domain.models import Invitation
 from .jobs import query_page
 from .table import GSI1, Table, to_item
+
+
+INBOUND = "MSGIN#"  # sk prefix of a received message's entry (an invitation's is <survey_id>#<token>)
 
 
 def index_pk(contact: str) -> str:
@@ -18,6 +22,14 @@ def contact_index_puts(invitation: Invitation) -> list[dict]:
     return _puts(invitation.survey_id, invitation.token, invitation.order_ref, {invitation.email, invitation.phone})
 
 
+def inbound_index_put(phone: str, message_id: str, received_at: str) -> dict:
+    """A transaction Put written with the claim of a customer's WhatsApp message (which keeps its text), so an
+    erasure finds the message and its inbox copy even from a number no invitation was sent to."""
+    return {"Put": {"Item": to_item({"pk": index_pk(phone), "sk": f"{INBOUND}{received_at}#{message_id}",
+                                     "kind": "inbound", "message_id": message_id, "received_at": received_at,
+                                     "contacts": [phone]})}}
+
+
 def _puts(survey_id: str, token: str, order_ref: str, contacts: set[str]) -> list[dict]:
     contacts = sorted(contacts - {""})
     return [{"Put": {"Item": to_item({"pk": index_pk(contact), "sk": f"{survey_id}#{token}", "survey_id": survey_id,
@@ -27,9 +39,9 @@ def _puts(survey_id: str, token: str, order_ref: str, contacts: set[str]) -> lis
 
 class ContactIndexItems(Table):
     def holdings(self, contact: str, limit: int) -> list[dict]:
-        """The first `limit` entries of a contact ({survey_id, token, order_ref, contacts}: `contacts` are every
-        contact of the invitation, whose entries go together); an erasure deletes each entry
-        once its items are erased, so the next call reads the next ones (no cursor to keep)."""
+        """The first `limit` entries of a contact ({sk, survey_id, token, order_ref, contacts}: `contacts` are every
+        contact of the invitation, whose entries go together; or {sk, kind: inbound, message_id, received_at}); an
+        erasure deletes each entry once its items are erased, so the next call reads the next ones (no cursor)."""
         items, _ = query_page(self, "", limit, KeyConditionExpression="pk = :pk", ConsistentRead=True,
                               ExpressionAttributeValues=to_item({":pk": index_pk(contact)}))
         return items
@@ -47,4 +59,5 @@ class ContactIndexItems(Table):
         return count
 
     def drop_holding(self, contact: str, entry: dict) -> None:
-        self._call("delete_item", Key=to_item({"pk": index_pk(contact), "sk": f"{entry['survey_id']}#{entry['token']}"}))
+        """`entry` as `holdings` read it (under any of its contacts: they share the sk)."""
+        self._call("delete_item", Key=to_item({"pk": index_pk(contact), "sk": entry["sk"]}))

@@ -134,6 +134,8 @@ class InvitationItems(Table):
     def claim_contact(self, contact: str, token: str, now: str, window_start: str) -> str:
         """Record a message to this contact unless opted out or messaged since `window_start` by another
         invitation (a retry of the same invitation passes). Returns "ok", "opted_out" or "fatigued"."""
+        if self.is_suppressed(contact):  # erased after opting out or bouncing (store/privacy.py)
+            return "opted_out"
         if self._conditional(
             "update_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
             UpdateExpression="SET last_invited_at = :now, last_invitation = :token",
@@ -154,5 +156,5 @@ class InvitationItems(Table):
         """Opted out, or undeliverable (a permanent bounce, store/suppressions.py): no more messages either way."""
         item = self._call("get_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
                           ConsistentRead=True).get("Item")
-        return bool(item and {"opted_out_at", "undeliverable_at"} & set(from_item(item)))
+        return bool(item and {"opted_out_at", "undeliverable_at"} & set(from_item(item))) or self.is_suppressed(contact)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..domain.conversation import DELIVERY_ORDER, InboundMessage, StatusUpdate
 from ..errors import AlreadyAnswered
+from .contacts import inbound_index_put
 from .table import GSI1, Table, add_counters, from_item, to_item
 
 MESSAGE_DAYS = 90  # a status arrives within days; the reference is kept a little longer than an invitation lives
@@ -68,11 +69,17 @@ class MessageItems(Table):
 
     # -- what customers sent -------------------------------------------------
     def claim_inbound(self, message: InboundMessage, now_epoch: int) -> bool:
-        """Once per message id, whatever Meta retries; the claim keeps the message, so it is never lost."""
+        """Once per message id, whatever Meta retries; the claim keeps the message, so it is never lost. The phone's
+        contact-index entry is written with it, so an erasure finds the message (and its inbox copy)."""
         item = {"pk": f"WAIN#{message.message_id}", "sk": "WAIN", "phone": message.phone, "kind": message.kind,
                 "text": message.text, "reply_id": message.reply_id, "received_at": message.received_at,
                 "expires_epoch": _ttl(now_epoch)}
-        return self._conditional("put_item", Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+        try:
+            self._transact([{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}},
+                            inbound_index_put(message.phone, message.message_id, message.received_at)])
+        except AlreadyAnswered:
+            return False
+        return True
 
     def release_inbound(self, message_id: str) -> None:
         """Processing failed: Meta's retry gets to process it again."""

@@ -1,19 +1,41 @@
 """Erasing one customer's personal data where it lives (invitation, order reference, response, comment, case with
-its notes and chat thread, webhook deliveries, contact and chat pointer), keeping the anonymous counters, and an audit trail of who erased what."""
+its notes and chat thread, webhook deliveries, WhatsApp messages and the inbox, contact and chat pointer), keeping
+the anonymous counters, the customer's opt-out or bounce as a keyed hash, and an audit trail of who erased what."""
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StoreUnavailable
-from .messages import thread_pk
+from .messages import INBOX, thread_pk
 from .webhooks import delivery_pk
 from .table import Table, from_item, to_item
 
 INVITATION_FIELDS = ["customer_name", "email", "phone", "order_ref", "properties"]
 CASE_FIELDS = ["customer_name", "email", "phone", "comment", "notes", "properties"]
+MARKS = ("opted_out_at", "undeliverable_at")  # what keeps a contact from being messaged (store/invitations.py)
+
+
+def suppression_key(secret_key: str) -> bytes:
+    """The key of suppression hashes, derived from the app's secret (SSM in production): a bare SHA-256 of a phone
+    number is reversed by hashing every number, a keyed one is not without the key. Changing the secret forgets the
+    erased customers' opt-outs, so the secret is kept, not rotated (docs/data-model.md, Erasure)."""
+    return hmac.new(secret_key.encode(), b"suppression", hashlib.sha256).digest()
 
 
 class PrivacyItems(Table):
+    suppression_key = b""  # set where the app builds its store (survey_app.register_store) from its secret
+
+    def _suppressed_key(self, contact: str) -> dict:
+        digest = hmac.new(self.suppression_key, contact.encode(), hashlib.sha256).hexdigest()
+        return to_item({"pk": f"SUPPRESSED#{digest}", "sk": "SUPPRESSED"})
+
+    def is_suppressed(self, contact: str) -> bool:
+        """An erased customer who had opted out or bounced: kept from messages by the keyed hash alone."""
+        return "Item" in self._call("get_item", Key=self._suppressed_key(contact), ConsistentRead=True)
+
     def _remove(self, pk: str, sk: str, paths: list[tuple[str, ...]], erased_at: str) -> bool:
         """REMOVE attribute paths (('answers', 'reason') is answers.reason) from an existing item; True when one of
         them held something (so an erasure run again after a crash counts nothing twice)."""
@@ -75,11 +97,28 @@ class PrivacyItems(Table):
         return len(items)
 
     def forget_contact(self, contact: str) -> None:
-        """The contact item goes too, unless it records an opt-out (kept, so the opt-out is honoured forever); so
-        does the chat pointer of a phone (which invitation its replies answer)."""
+        """The contact item goes, and so does the chat pointer of a phone (which invitation its replies answer). An
+        opt-out or a permanent bounce is honoured forever: its dates move to a SUPPRESSED item keyed by the keyed
+        hash (written before the contact goes; SES's reason text can quote the address, so it stays behind)."""
         self._call("delete_item", Key=to_item({"pk": f"CHAT#{contact}", "sk": "CHAT"}))
-        self._conditional("delete_item", Key=to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"}),
-                          ConditionExpression="attribute_not_exists(opted_out_at)")
+        key = to_item({"pk": f"CONTACT#{contact}", "sk": "CONTACT"})
+        while True:
+            item = from_item(self._call("get_item", Key=key, ConsistentRead=True).get("Item", {}))
+            marks = {name: item[name] for name in MARKS if name in item}
+            if marks:
+                self._call("update_item", Key=self._suppressed_key(contact),
+                           UpdateExpression="SET " + ", ".join(f"{n} = if_not_exists({n}, :{n})" for n in marks),
+                           ExpressionAttributeValues=to_item({f":{n}": v for n, v in marks.items()}))
+            unmarked = " AND ".join(f"attribute_not_exists({name})" for name in MARKS if name not in marks)
+            if self._conditional("delete_item", Key=key, **({"ConditionExpression": unmarked} if unmarked else {})):
+                return  # else a mark arrived since the read: read again and keep it
+
+    def erase_inbound(self, message_id: str, received_at: str) -> bool:
+        """A customer's WhatsApp message goes: its claim (which kept the text) and its copy in the owner's inbox."""
+        kept = [self._call("delete_item", Key=to_item(key), ReturnValues="ALL_OLD").get("Attributes")
+                for key in ({"pk": f"WAIN#{message_id}", "sk": "WAIN"},
+                            {"pk": INBOX, "sk": f"{received_at}#{message_id}"})]
+        return any(kept)
 
     def put_audit(self, at: str, record: dict) -> None:
         """One item per erasure (its job id in the key): written 'started' first, then overwritten 'done'."""

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timezone
 
 from survey_app.background import owner_jobs
+from survey_app.domain.conversation import InboundMessage
 from survey_app.domain.jobs import DONE
 from survey_app.services import create_invitation, submit_response, update_case
+from survey_app.services.conversations import ChatSettings, handle_inbound
 from survey_app.services.privacy import Erasure, audit_erasure
+from survey_app.store.suppressions import UNDELIVERABLE
 from survey_app.web.answer.forms import new_submission_id
 from tests.factories import make_survey
 
 PHONE, EMAIL, NAME, COMMENT, NOTE = "+6281234567890", "rina.wati@example.com", "Rina Wati", "barang rusak parah", \
     "Rina minta ditelepon sore"
+WROTE = "halo, paket saya belum sampai"  # to the WhatsApp number, about no invitation: it waits in the inbox
+NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
 
 
 def every_item(store) -> list[str]:
@@ -44,6 +50,10 @@ def test_erasing_an_expired_customer_leaves_none_of_their_data_in_any_item(app, 
                                                    "direction": "in", "text": f"{NAME}: {COMMENT}", "author": PHONE},
                            alert=True)
     other = answered_by(store, survey, "Budi Santoso", "+6281299990000", "budi@example.com", "lambat", "SHP-0002")
+    wrote = InboundMessage("wamid.inbox1", PHONE, "2026-12-01T11:00:00+00:00", "text", WROTE, profile_name=NAME)
+    assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
+    bounce = f"smtp; 550 5.1.1 <{EMAIL}>: Recipient address rejected: User unknown"  # SES's diagnosticCode quotes it
+    assert store.record_email_feedback("sns-1", 0, NOW.isoformat(), [(EMAIL, UNDELIVERABLE, bounce)], {})
     store.client.delete_item(TableName=store.table_name, Key={"pk": {"S": f"INV#{rina.token}"}, "sk": {"S": "INV"}})
     before = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
     assert any(PHONE in item for item in every_item(store))  # the data is there to be found
@@ -51,10 +61,13 @@ def test_erasing_an_expired_customer_leaves_none_of_their_data_in_any_item(app, 
     with app.app_context():
         job = owner_jobs().start_erasure("dpo@example.test", phone="0812-3456-7890")
 
-    assert job.state == DONE and job.result == {"invitations": 0, "responses": 1, "cases": 1, "deliveries": 0, "messages": 1}
+    assert job.state == DONE and job.result == {"invitations": 0, "responses": 1, "cases": 1, "deliveries": 0, "messages": 2}
     leftovers = [item for item in every_item(store)
-                 if any(secret in item for secret in (PHONE, PHONE[1:], EMAIL, NAME, COMMENT, NOTE, "SHP-0001"))]
+                 if any(secret in item for secret in (PHONE, PHONE[1:], EMAIL, NAME, COMMENT, NOTE, WROTE, "SHP-0001"))]
     assert leftovers == []
+    assert store.inbox() == []
+    assert store.is_opted_out(EMAIL) and not store.is_opted_out(PHONE)  # the bounce still holds, as a keyed hash
+    assert store.claim_contact(EMAIL, "a-new-invitation", NOW.isoformat(), NOW.isoformat()) == "opted_out"
     assert store.daily_counters(survey.id, "2000-01-01", "2999-12-31") == before  # the aggregates stay
     assert store.get_response(survey.id, rina.token).answers == {"nps": 2}  # the anonymous score stays
     assert store.get_case(survey.id, other.token).comment == "lambat"
@@ -110,3 +123,13 @@ def test_backfill_indexes_adds_invitations_stored_before_the_contact_index_so_er
     with app.app_context():
         job = owner_jobs().start_erasure("dpo@example.test", phone=PHONE)
     assert job.result == {"invitations": 1, "responses": 1, "cases": 1, "deliveries": 0, "messages": 0}
+
+
+def test_the_app_keys_suppression_hashes_with_its_own_secret():
+    from survey_app import create_app
+
+    def key(secret):
+        return create_app({"ENV": "test", "TESTING": True, "SECRET_KEY": secret}).extensions["survey_store"].suppression_key
+
+    assert key("one") == key("one") != key("two")
+    assert len(key("one")) == 32
