@@ -1,5 +1,6 @@
 """The team: invitations and password resets by single-use, expiring links (random tokens stored only as
-SHA-256), role changes and removals that never leave the team without an admin."""
+SHA-256), role changes and removals that never leave the team without an admin; every change to the team is
+written to its audit trail."""
 from __future__ import annotations
 
 import hashlib
@@ -54,11 +55,14 @@ def invite_teammate(store: Store, email: str, role: str, invited_by: str, now: d
     if role not in ROLES:
         raise ValueError(f"Role must be one of {', '.join(ROLES)}.")
     email = normal_email(email)
+    now = now or utcnow()
     try:
         store.get_owner(email)
     except NotFound:
-        return _new_link(store, "TEAMINVITE", {"email": email, "role": role, "invited_by": invited_by},
-                         now or utcnow(), timedelta(hours=INVITATION_HOURS))
+        link = _new_link(store, "TEAMINVITE", {"email": email, "role": role, "invited_by": invited_by}, now,
+                         timedelta(hours=INVITATION_HOURS))
+        store.put_team_event(now.isoformat(), "invite", invited_by, email, role)
+        return link
     raise OwnerExists(email)
 
 
@@ -70,6 +74,20 @@ def team_invitation(store: Store, token: str, now: datetime | None = None) -> di
 def pending_invitations(store: Store, now: datetime | None = None) -> list[dict]:
     epoch = (now or utcnow()).timestamp()
     return [i for i in store.list_team_invitations() if i["expires_epoch"] > epoch]
+
+
+def revoke_invitation(store: Store, token_hash: str, actor: str, now: datetime | None = None) -> bool:
+    """The link stops working at once (accepting it deletes the same item under a condition, so the two cannot
+    both succeed); False when it was already used, withdrawn or expired."""
+    now = now or utcnow()
+    try:
+        invitation = store.get_link("TEAMINVITE", token_hash)
+    except NotFound:
+        return False
+    if invitation["expires_epoch"] <= now.timestamp() or not store.delete_link("TEAMINVITE", token_hash):
+        return False
+    store.put_team_event(now.isoformat(), "revoke", actor, invitation["email"], invitation["role"])
+    return True
 
 
 def accept_invitation(store: Store, token: str, password: str, now: datetime | None = None) -> Owner | None:
@@ -132,7 +150,7 @@ def reset_password(store: Store, token: str, password: str, now: datetime | None
     return store.get_owner(owner.email)
 
 
-def change_role(store: Store, email: str, role: str) -> Owner | None:
+def change_role(store: Store, email: str, role: str, actor: str) -> Owner | None:
     """The teammate with the new role (their sessions end); None when they left or changed meanwhile.
 
     :raises LastAdmin: they are the last admin.
@@ -145,10 +163,13 @@ def change_role(store: Store, email: str, role: str) -> Owner | None:
         return None
     if owner.role == role:
         return owner
-    return with_count(store, lambda: store.change_owner(owner, role=role))
+    changed = with_count(store, lambda: store.change_owner(owner, role=role))
+    if changed:
+        store.put_team_event(utcnow().isoformat(), "role", actor, owner.email, role)
+    return changed
 
 
-def remove_teammate(store: Store, email: str) -> bool:
+def remove_teammate(store: Store, email: str, actor: str) -> bool:
     """Their open sessions are refused from the next request on.
 
     :raises LastAdmin: they are the last admin.
@@ -157,4 +178,7 @@ def remove_teammate(store: Store, email: str) -> bool:
         owner = store.get_owner(normal_email(email))
     except NotFound:
         return False
-    return with_count(store, lambda: store.remove_owner(owner))
+    removed = with_count(store, lambda: store.remove_owner(owner))
+    if removed:
+        store.put_team_event(utcnow().isoformat(), "remove", actor, owner.email, owner.role)
+    return removed

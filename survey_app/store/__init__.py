@@ -17,14 +17,16 @@ from .reads import ReadItems
 from .responses import ResponseItems, segment_sk
 from .suppressions import SuppressionItems
 from .surveys import SurveyItems
+from .survey_deletion import SurveyDeletionItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
+from .team_log import TeamLogItems
 from .themes import ThemeItems
 from .webhooks import WebhookItems
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
             OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
-            MappingItems, ThemeItems, ReadItems, DigestItems):
+            MappingItems, ThemeItems, ReadItems, DigestItems, SurveyDeletionItems, TeamLogItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

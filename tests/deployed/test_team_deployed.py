@@ -31,7 +31,7 @@ def test_a_removed_agents_session_is_refused_through_the_front(deployed):
     assert "Expires=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
     assert agent.get("/owner/").status == 200
     assert agent.get("/owner/team").status == 403  # an agent is not an admin
-    assert remove_teammate(deployed.store(), email)
+    assert remove_teammate(deployed.store(), email, "admin@toko.test")
     refused = agent.get("/owner/")
     assert refused.status == 302 and refused.header("Location").startswith("/production/login")
 

@@ -67,7 +67,7 @@ def test_a_session_from_before_a_role_change_is_sent_to_login(client, owner, sto
     owner.login()
     assert client.get(f"/owner/surveys/{survey.id}/edit").status_code == 200
     create_owner(store, "second@toko.test", "second-pass", "admin")
-    change_role(store, OWNER_EMAIL, "viewer")
+    change_role(store, OWNER_EMAIL, "viewer", "second@toko.test")
     assert login_target(client.get(f"/owner/surveys/{survey.id}/edit"))  # that session has ended
     owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
     assert client.get(f"/owner/surveys/{survey.id}/edit").status_code == 403  # now a viewer

@@ -4,6 +4,7 @@ admin stays; the admin-count transactions also run on DynamoDB Local."""
 from __future__ import annotations
 
 import email
+import hashlib
 import re
 from datetime import timedelta
 from email import policy
@@ -13,10 +14,11 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from survey_app.errors import AlreadyAnswered
+from survey_app.errors import AlreadyAnswered, NotFound
 from survey_app.services import create_owner, utcnow
 from survey_app.services.accounts import OwnerExists
-from survey_app.services.team import accept_invitation, change_role, invite_teammate, remove_teammate
+from survey_app.services.team import (accept_invitation, change_role, invite_teammate, remove_teammate,
+                                      revoke_invitation)
 from survey_app.store.accounts import LastAdmin
 from tests.conftest import OWNER_EMAIL, REGION, csrf_token
 from tests.integration.test_role_walks import real_ids, walk_as
@@ -170,9 +172,9 @@ def test_an_accepted_invitation_creates_one_account_and_counts_an_admin(store):
     link = invite_teammate(store, "boss@toko.test", "admin", OWNER_EMAIL)
     assert accept_invitation(store, link.token, "long-enough-too").role == "admin"
     assert store.admin_count() == 2
-    assert remove_teammate(store, OWNER_EMAIL)
+    assert remove_teammate(store, OWNER_EMAIL, "boss@toko.test")
     with pytest.raises(LastAdmin):
-        change_role(store, "boss@toko.test", "agent")
+        change_role(store, "boss@toko.test", "agent", "boss@toko.test")
 
 
 @pytest.mark.parametrize("engine", ["moto", "dynamodb_local"], indirect=True)
@@ -184,10 +186,10 @@ def test_owners_from_before_the_admin_count_are_counted_once(store):
             "gsi1sk": {"S": f"{name}@toko.test"}, "email": {"S": f"{name}@toko.test"},
             "password_hash": {"S": "scrypt:x"}, "role": {"S": "admin"}})
     assert store.admin_count() is None
-    assert change_role(store, "a@toko.test", "viewer").role == "viewer"
+    assert change_role(store, "a@toko.test", "viewer", "b@toko.test").role == "viewer"
     assert store.admin_count() == 1
     with pytest.raises(LastAdmin):
-        remove_teammate(store, "b@toko.test")
+        remove_teammate(store, "b@toko.test", "a@toko.test")
 
 
 @MOTO
@@ -195,3 +197,104 @@ def test_create_owner_refuses_a_second_put_of_the_same_owner_without_force(store
     owner = create_owner(store, OWNER_EMAIL, "long-enough")
     with pytest.raises(AlreadyAnswered):
         store.put_owner(owner)
+
+
+def pending_hash(store, address: str) -> str:
+    (invitation,) = [i for i in store.list_team_invitations() if i["email"] == address]
+    return invitation["token_hash"]
+
+
+def withdraw(client, token_hash: str, page: str = "/owner/team"):
+    return client.post("/owner/team/revoke", data={"csrf_token": csrf_token(client, page), "invitation": token_hash})
+
+
+@MOTO
+def test_an_admin_withdraws_an_invitation_and_its_link_then_shows_a_page_saying_so(app, client, owner, store):
+    owner.login()
+    (path,) = set(JOIN_LINK.findall(invite(client, "rina@toko.test", "agent").get_data(as_text=True)))
+    team = client.get("/owner/team").get_data(as_text=True)
+    assert 'action="/owner/team/revoke"' in team and pending_hash(store, "rina@toko.test") in team
+    done = withdraw(client, pending_hash(store, "rina@toko.test"))
+    assert done.status_code == 302
+    team = client.get("/owner/team").get_data(as_text=True)
+    assert "The invitation was withdrawn" in team and 'id="invitations"' not in team
+    browser = app.test_client()
+    refused = browser.get(path)
+    assert refused.status_code == 410 and "an admin withdrew it" in refused.get_data(as_text=True)
+    assert "rina@toko.test" not in refused.get_data(as_text=True)
+    posted = browser.post(path, data={"csrf_token": csrf_token(browser, "/login"), "password": "agent-secret-pass",
+                                      "confirm": "agent-secret-pass"})
+    assert posted.status_code == 410
+    with pytest.raises(NotFound):
+        store.get_owner("rina@toko.test")
+
+
+@MOTO
+def test_a_withdrawn_invitation_link_is_refused_in_indonesian_too(app, client, owner):
+    owner.login()
+    (path,) = set(JOIN_LINK.findall(invite(client, "rina@toko.test", "agent").get_data(as_text=True)))
+    withdraw(client, team_hash(path))
+    page = app.test_client().get(path + "?lang=id")
+    assert page.status_code == 410 and "ditarik oleh admin" in page.get_data(as_text=True)
+
+
+def team_hash(path: str) -> str:
+    return hashlib.sha256(path.rsplit("/", 1)[1].encode()).hexdigest()
+
+
+@MOTO
+@pytest.mark.parametrize("role", ["agent", "viewer"])
+def test_an_agent_or_a_viewer_cannot_withdraw_an_invitation(app, client, owner, store, role):
+    link = invite_teammate(store, "rina@toko.test", "agent", OWNER_EMAIL)
+    owner.login(f"{role}@toko.test", f"{role}-secret-pass", role)
+    refused = withdraw(client, pending_hash(store, "rina@toko.test"), page="/owner/")
+    assert refused.status_code == 403
+    assert [i["email"] for i in store.list_team_invitations()] == ["rina@toko.test"]
+    assert accept_invitation(store, link.token, "long-enough").role == "agent"
+
+
+@MOTO
+def test_withdrawing_without_the_csrf_token_changes_nothing(client, owner, store):
+    owner.login()
+    invite_teammate(store, "rina@toko.test", "agent", OWNER_EMAIL)
+    refused = client.post("/owner/team/revoke", data={"invitation": pending_hash(store, "rina@toko.test")})
+    assert refused.status_code == 400
+    assert [i["email"] for i in store.list_team_invitations()] == ["rina@toko.test"]
+
+
+@MOTO
+def test_an_accepted_expired_or_withdrawn_invitation_cannot_be_withdrawn_and_a_withdrawn_one_cannot_be_accepted(store):
+    accepted, late, withdrawn = (invite_teammate(store, f"{n}@toko.test", "viewer", OWNER_EMAIL) for n in "abc")
+    accept_invitation(store, accepted.token, "long-enough")
+    assert not revoke_invitation(store, team_hash(f"/join/{accepted.token}"), OWNER_EMAIL)
+    assert not revoke_invitation(store, team_hash(f"/join/{late.token}"), OWNER_EMAIL,
+                                 now=utcnow() + timedelta(hours=73))
+    assert revoke_invitation(store, team_hash(f"/join/{withdrawn.token}"), OWNER_EMAIL)
+    assert not revoke_invitation(store, team_hash(f"/join/{withdrawn.token}"), OWNER_EMAIL)
+    assert accept_invitation(store, withdrawn.token, "long-enough") is None
+
+
+@MOTO
+def test_every_change_to_the_team_is_in_its_audit_trail_newest_first(client, owner, store):
+    owner.login()
+    invite(client, "rina@toko.test", "agent")
+    withdraw(client, pending_hash(store, "rina@toko.test"))
+    create_owner(store, "budi@toko.test", "long-enough", "viewer")
+    token = csrf_token(client, "/owner/team")
+    client.post("/owner/team/role", data={"csrf_token": token, "email": "budi@toko.test", "role": "agent"})
+    client.post("/owner/team/remove", data={"csrf_token": token, "email": "budi@toko.test"})
+    events = [(e["action"], e["actor"], e["teammate"], e["role"]) for e in store.team_events()]
+    assert events == [("remove", OWNER_EMAIL, "budi@toko.test", "agent"),
+                      ("role", OWNER_EMAIL, "budi@toko.test", "agent"),
+                      ("revoke", OWNER_EMAIL, "rina@toko.test", "agent"),
+                      ("invite", OWNER_EMAIL, "rina@toko.test", "agent")]
+    page = client.get("/owner/team").get_data(as_text=True)
+    assert f"{OWNER_EMAIL} withdrew the invitation of rina@toko.test (Agent)" in page
+
+
+@MOTO
+def test_the_team_audit_trail_escapes_what_was_typed(client, owner, store):
+    owner.login()
+    store.put_team_event(utcnow().isoformat(), "invite", OWNER_EMAIL, "<script>x</script>@toko.test", "viewer")
+    page = client.get("/owner/team").get_data(as_text=True)
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;@toko.test" in page

@@ -115,22 +115,22 @@ def reset(token: str):
 @public
 def join(token: str):
     """A teammate's invitation: choose a password, then sign in. A GET (a mail scanner) uses nothing up."""
-    return _set_password(team_invitation, accept_invitation, token, "invitation_accepted")
+    return _set_password(team_invitation, accept_invitation, token, "invitation_accepted", gone="invitation_gone")
 
 
-def _set_password(find, use, token: str, done: str):
+def _set_password(find, use, token: str, done: str, gone: str = ""):
     g.lang = owner_language()
     store = current_store()
     link = find(store, token)
     if link is None:
-        return render_template("auth/set_password.html", form=None, link=None), 410
+        return render_template("auth/set_password.html", form=None, link=None, gone=gone), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
         if use(store, token, form.password.data):
             session.clear()
             flash(done)
             return redirect(url_for("auth.login"))
-        return render_template("auth/set_password.html", form=None, link=None), 410
+        return render_template("auth/set_password.html", form=None, link=None, gone=gone), 410
     return render_template("auth/set_password.html", form=form, link=link), 400 if form.errors else 200
 
 

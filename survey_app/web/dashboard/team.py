@@ -1,5 +1,5 @@
-"""The team page (admins only): invite teammates by e-mail, change roles, remove people, and let someone whose
-sign-ins are being delayed try again at once."""
+"""The team page (admins only): invite teammates by e-mail or withdraw an invitation, change roles, remove
+people, and let someone whose sign-ins are being delayed try again at once; the team's recent changes below."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -11,7 +11,7 @@ from ...store.accounts import LastAdmin
 from .. import admin_only, current_store
 from ..auth.mail import send_owner_mail
 from . import bp
-from .team_forms import InviteForm, RoleForm, TeammateForm
+from .team_forms import InviteForm, RevokeForm, RoleForm, TeammateForm
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def team():
     status = 400 if request.method == "POST" and (form.errors or problem) else 200
     return render_template("dashboard/team.html", form=form, invited=invited, problem=problem, members=members,
                            invitations=team_service.pending_invitations(store), role_form=RoleForm(),
-                           member_form=TeammateForm(),
+                           member_form=TeammateForm(), revoke_form=RevokeForm(), events=store.team_events(),
                            delayed={m.email: throttled_addresses(store, m.email) for m in members}), status
 
 
@@ -46,7 +46,7 @@ def team_role():
     if not form.validate_on_submit():
         return redirect(url_for(".team")), 400
     try:
-        team_service.change_role(current_store(), form.email.data, form.role.data)
+        team_service.change_role(current_store(), form.email.data, form.role.data, g.owner)
     except LastAdmin:
         flash("last_admin")
     return redirect(url_for(".team"))
@@ -59,9 +59,20 @@ def team_remove():
     if not form.validate_on_submit():
         return redirect(url_for(".team")), 400
     try:
-        team_service.remove_teammate(current_store(), form.email.data)
+        team_service.remove_teammate(current_store(), form.email.data, g.owner)
     except LastAdmin:
         flash("last_admin")
+    return redirect(url_for(".team"))
+
+
+@bp.post("/team/revoke")
+@admin_only
+def team_revoke():
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".team")), 400
+    withdrawn = team_service.revoke_invitation(current_store(), form.invitation.data, g.owner)
+    flash("invitation_withdrawn" if withdrawn else "invitation_not_withdrawn")
     return redirect(url_for(".team"))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from ...services.accounts import MIN_PASSWORD, ROLES
 
@@ -24,6 +24,12 @@ class TeammateForm(FlaskForm):
     """Names a teammate to remove or to let try signing in again at once."""
 
     email = StringField(validators=[InputRequired(), Length(max=254)])
+
+
+class RevokeForm(FlaskForm):
+    """Names a pending invitation by the SHA-256 its link is stored under (the token itself is never kept)."""
+
+    invitation = StringField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{64}$")])
 
 
 class PasswordChangeForm(FlaskForm):
