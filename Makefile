@@ -21,23 +21,29 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 install-demo: $(VENV)/.demo-installed
 install-test: $(VENV)/.test-installed
 
-# Babel compiles the .po catalogs at build time only: it never ships in the Lambda zip.
-$(BIN)/pybabel: | $(BIN)/python
-	$(PIP) install --quiet -e '.[i18n]'
+# Babel compiles the .po catalogs at build time, from a venv of its own: it never ships in the Lambda zip, and
+# stays out of .venv because flask_wtf imports babel whenever it is installed (the answer path would pay for it).
+I18N_VENV := .cache/i18n-venv
+PYBABEL   := $(I18N_VENV)/bin/pybabel
+$(PYBABEL): pyproject.toml
+	$(PYTHON) -m venv $(I18N_VENV)
+	$(I18N_VENV)/bin/python -m pip install --quiet $$($(PYTHON) -c "import tomllib; \
+	  print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['i18n'])")
+	touch $@
 
 CATALOGS := survey_app/translations
 PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
-%.mo: %.po | $(BIN)/pybabel
-	$(BIN)/pybabel compile --statistics -i $< -o $@
+%.mo: %.po | $(PYBABEL)
+	$(PYBABEL) compile --statistics -i $< -o $@
 
 ## Compile the gettext catalogs (.po -> .mo; only those whose .po changed). The app reads nothing else.
-translations: $(PO_FILES:.po=.mo)
+translations: $(PO_FILES:.po=.mo) $(PYBABEL)
 
 ## After adding or changing English text: rewrite messages.pot from it and merge it into every other language.
-translations-update: | $(BIN)/pybabel
-	$(BIN)/python scripts/po_template.py
+translations-update: $(PYBABEL)
+	$(I18N_VENV)/bin/python scripts/po_template.py
 	for lang in $(filter-out en,$(PO_FILES:$(CATALOGS)/%/LC_MESSAGES/messages.po=%)); do \
-	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; \
+	  $(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; \
 	done
 
 ## Serve the app on http://127.0.0.1:5000 on an embedded (moto) DynamoDB, seeded with demo data.
@@ -77,4 +83,4 @@ mutation: install-test
 	$(BIN)/python scripts/mutation.py
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache dist site/dist
+	rm -rf $(VENV) .cache .pytest_cache dist site/dist $(CATALOGS)/*/LC_MESSAGES/*.mo

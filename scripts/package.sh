@@ -15,6 +15,9 @@ mkdir -p dist
 exec 9>dist/.package.lock
 flock 9
 
+# The gettext catalogs are compiled first (.po -> .mo, with Babel from its own venv): the zip ships the .mo files.
+make --no-print-directory translations
+
 inputs_hash() {
   { echo "stage=$STAGE"
     find survey_app -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
