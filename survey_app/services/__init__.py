@@ -1,7 +1,7 @@
 """Use cases shared by web views and CLI commands; neither holds business logic of its own."""
 from .alerts import Alerter, send_alerts
 from .cases import CaseBoard, ask_again, case_board, contact_links, update_case
-from .accounts import api_key_owner, authenticate, create_api_key, create_owner, revoke_api_key
+from .accounts import api_key_grant, authenticate, create_api_key, create_owner, revoke_api_key
 from .common import local_day, new_token, utcnow
 from .dashboard import Summary, survey_summary
 from .invitations import (ImportReport, LinkExpired, Purchase, PurchaseError, create_invitation, failures,
@@ -15,7 +15,7 @@ from .surveys import save_survey, survey_from_template
 
 __all__ = [
     "Alerter", "send_alerts", "CaseBoard", "ask_again", "case_board", "contact_links", "update_case",
-    "api_key_owner", "authenticate", "create_api_key", "create_owner", "revoke_api_key", "local_day", "new_token",
+    "api_key_grant", "authenticate", "create_api_key", "create_owner", "revoke_api_key", "local_day", "new_token",
     "utcnow", "Summary", "survey_summary", "ImportReport", "LinkExpired", "Purchase", "PurchaseError",
     "create_invitation", "failures", "import_purchases", "invitation_for_purchase", "mark_sent",
     "open_invitation", "opt_out", "parse_purchase", "retry_failed", "send_list", "whatsapp_share_link",

@@ -1,10 +1,12 @@
 """Owner accounts (scrypt password hashes, roles, revocable sessions) and API keys (random, shown once, stored
-as SHA-256)."""
+as SHA-256, each limited to its scopes and, maybe, to some surveys)."""
 from __future__ import annotations
 
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
+from typing import Iterable
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +17,9 @@ from ..store.accounts import LastAdmin
 from .common import utcnow
 
 API_KEY_PREFIX = "sk_"
+# What a key may do: post purchases, read (surveys, responses, summaries, cases), manage webhooks. Webhooks carry
+# every survey's events, so a key limited to some surveys cannot manage them.
+SCOPES = ("purchases", "read", "webhooks")
 ROLES = ("admin", "agent", "viewer")
 MIN_PASSWORD = 8
 
@@ -112,22 +117,47 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(store: Store, label: str, created_by: str) -> str:
-    """Returns the key itself, once; only its hash is stored."""
+class ApiKeyError(ValueError):
+    """A key that cannot be made as asked, in the owner's words."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What a presented key may do: `surveys` empty means every survey (and so do keys made before scopes)."""
+
+    owner: str
+    scopes: frozenset[str] = frozenset(SCOPES)
+    surveys: frozenset[str] = frozenset()
+
+    def covers(self, survey_id: str) -> bool:
+        return not self.surveys or survey_id in self.surveys
+
+
+def create_api_key(store: Store, label: str, created_by: str, scopes: Iterable[str] = SCOPES,
+                   surveys: Iterable[str] = ()) -> str:
+    """Returns the key itself, once; only its hash is stored. :raises ApiKeyError:"""
+    scopes, surveys = [s for s in SCOPES if s in set(scopes)], sorted(set(surveys))
+    if not scopes:
+        raise ApiKeyError("Choose at least one thing the key may do.")
+    if surveys and "webhooks" in scopes:
+        raise ApiKeyError("Webhooks carry every survey's events: a key that manages them cannot be limited to "
+                          "some surveys.")
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    store.put_api_key(_key_hash(key), label.strip()[:100], created_by, utcnow().isoformat())
+    store.put_api_key(_key_hash(key), label.strip()[:100], created_by, utcnow().isoformat(), scopes, surveys)
     return key
 
 
-def api_key_owner(store: Store, key: str) -> str | None:
-    """Who created this key, or None when it is unknown or revoked."""
+def api_key_grant(store: Store, key: str) -> ApiKey | None:
+    """What this key may do, or None when it is unknown or revoked."""
     if not key.startswith(API_KEY_PREFIX) or len(key) > 100:
         return None
     try:
         item = store.get_api_key(_key_hash(key))
     except NotFound:
         return None
-    return None if item.get("revoked_at") else item["created_by"]
+    if item.get("revoked_at"):
+        return None
+    return ApiKey(item["created_by"], frozenset(item.get("scopes", SCOPES)), frozenset(item.get("surveys", ())))
 
 
 def revoke_api_key(store: Store, key_hash: str) -> bool:

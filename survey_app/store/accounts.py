@@ -225,9 +225,12 @@ class AccountItems(Table):
         """The addresses with counted attempts on this account."""
         return list(self._partition(f"LOGINFAIL#{email}"))
 
-    def put_api_key(self, key_hash: str, label: str, created_by: str, created_at: str) -> None:
+    def put_api_key(self, key_hash: str, label: str, created_by: str, created_at: str, scopes: list[str],
+                    surveys: list[str]) -> None:
+        """`surveys` empty: every survey."""
         item = {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "label": label, "created_by": created_by,
-                "created_at": created_at, "gsi1pk": "APIKEYS", "gsi1sk": created_at, "key_hash": key_hash}
+                "created_at": created_at, "gsi1pk": "APIKEYS", "gsi1sk": created_at, "key_hash": key_hash,
+                "scopes": scopes, "surveys": surveys}
         self._call("put_item", Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_api_key(self, key_hash: str) -> dict:

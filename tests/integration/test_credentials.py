@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from survey_app.services import api_key_owner, create_api_key, create_owner, revoke_api_key
+from survey_app.services import api_key_grant, create_api_key, create_owner, revoke_api_key
 from tests.conftest import csrf_token
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
@@ -39,16 +39,16 @@ def test_api_keys_are_256_bit_random_and_only_their_sha256_is_stored(store):
 @MOTO
 def test_a_revoked_key_is_refused(store):
     key = create_api_key(store, "shop", "owner@example.test")
-    assert api_key_owner(store, key) == "owner@example.test"
+    assert api_key_grant(store, key).owner == "owner@example.test"
     assert revoke_api_key(store, hashlib.sha256(key.encode()).hexdigest())
-    assert api_key_owner(store, key) is None
+    assert api_key_grant(store, key) is None
 
 
 @MOTO
 def test_a_new_key_is_shown_once(client, owner):
     owner.login()
     created = client.post("/owner/api-keys", data={"csrf_token": csrf_token(client, "/owner/api-keys"),
-                                                   "label": "Shopify"}).get_data(as_text=True)
+                                                   "label": "Shopify", "scopes": ["purchases"]}).get_data(as_text=True)
     (key,) = set(KEY.findall(created))
     page = client.get("/owner/api-keys").get_data(as_text=True)
     assert "Shopify" in page and key not in page and not KEY.search(page)

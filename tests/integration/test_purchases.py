@@ -145,7 +145,8 @@ def test_api_needs_a_valid_unrevoked_key(api, client, owner, store):
     assert api(body, key="sk_wrong").status_code == 401
     owner.login()
     token = csrf_token(client, "/owner/api-keys")
-    page = client.post("/owner/api-keys", data={"csrf_token": token, "label": "till"}).get_data(as_text=True)
+    page = client.post("/owner/api-keys", data={"csrf_token": token, "label": "till", "scopes": ["purchases"]}
+                       ).get_data(as_text=True)
     key = page.split('id="new-key"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
     assert api(body, key=key).status_code == 201
     (listed,) = [k for k in store.list_api_keys() if k["label"] == "till"]

@@ -6,4 +6,4 @@ from ...extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from . import reads, routes  # noqa: E402,F401
+from . import hooks, reads, routes  # noqa: E402,F401

@@ -1,5 +1,5 @@
 """The read API: GET surveys, a survey's responses (cursor pages, date range, segment), its summary and its cases,
-with the same API keys as POST /purchases. The contract is docs/openapi.yaml; tests validate against it."""
+with the same API keys as POST /purchases (those with the 'read' scope, for the surveys they cover). The contract is docs/openapi.yaml; tests validate against it."""
 from __future__ import annotations
 
 import re
@@ -21,15 +21,14 @@ EVERYTHING = ("2000-01-01", "2999-12-31")
 @bp.get("/surveys")
 @public  # guarded by its API key, not by an owner session
 def surveys():
-    require_key()
-    return jsonify(surveys=[survey_record(s) for s in current_store().list_surveys()])
+    grant = require_key("read")
+    return jsonify(surveys=[survey_record(s) for s in current_store().list_surveys() if grant.covers(s.id)])
 
 
 @bp.get("/surveys/<survey_id>/responses")
 @public
 def responses(survey_id: str):
-    require_key()
-    survey = survey_or_404(survey_id)
+    survey = survey_or_404(survey_id, require_key("read"))
     key = cursor_key(current_app.config["SECRET_KEY"])
     try:
         cursor = open_cursor(key, survey.id, request.args.get("cursor", ""))
@@ -42,8 +41,7 @@ def responses(survey_id: str):
 @bp.get("/surveys/<survey_id>/summary")
 @public
 def summary(survey_id: str):
-    require_key()
-    survey = survey_or_404(survey_id)
+    survey = survey_or_404(survey_id, require_key("read"))
     recent = Filters.last_days(current_app.config["DASHBOARD_DAYS"], current_app.config["TIMEZONE"])
     return jsonify(summary_record(current_store(), survey, _filters((recent.first_day, recent.last_day))))
 
@@ -51,8 +49,7 @@ def summary(survey_id: str):
 @bp.get("/surveys/<survey_id>/cases")
 @public
 def cases(survey_id: str):
-    require_key()
-    survey = survey_or_404(survey_id)
+    survey = survey_or_404(survey_id, require_key("read"))
     status = request.args.get("status", "open")
     if status not in ("open", "all"):
         raise ApiError(400, "invalid_status", "'status' is 'open' (the default) or 'all'.")

@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from ...errors import Duplicate, NotFound, StoreUnavailable
 from ...imports.mapping import Mapping
-from ...services import PurchaseError, api_key_owner, invitation_for_purchase, parse_purchase, utcnow
+from ...services import PurchaseError, api_key_grant, invitation_for_purchase, parse_purchase, utcnow
+from ...services.accounts import ApiKey
 from ...services.imports import MappingError, named_mapping
 from ...services.invitations import PurchaseSkipped
 from .. import current_store, public
@@ -48,14 +49,14 @@ def http_error(error: HTTPException):
 @public  # guarded by its API key below, not by an owner session
 def purchases():
     request.max_content_length = MAX_BODY
-    require_key()
+    grant = require_key("purchases")
     try:
         body = request.get_json(silent=True)
     except RecursionError:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object (Content-Type: application/json).")
-    survey = survey_or_404(body.get("survey_id"))
+    survey = survey_or_404(body.get("survey_id"), grant)
     mapping = _mapping(survey, body) if "mapping" in body else None
     items = body.get("rows" if mapping else "purchases")
     if items is None and mapping is None:
@@ -105,12 +106,19 @@ def _mapped(mapping: Mapping, row) -> dict:
     return mapping.apply(["" if row.get(h) is None else str(row.get(h)) for h in mapping.headers])
 
 
-def require_key() -> str:
-    """The key's owner; :raises ApiError: 401 for a missing, unknown or revoked key."""
-    owner = api_key_owner(current_store(), _bearer_key())
-    if not owner:
+WHAT = {"purchases": "post purchases", "read": "read surveys, responses, summaries or cases",
+        "webhooks": "manage webhooks"}
+
+
+def require_key(scope: str) -> ApiKey:
+    """What the key may do; :raises ApiError: 401 for a missing, unknown or revoked key, 403 outside its scopes."""
+    grant = api_key_grant(current_store(), _bearer_key())
+    if grant is None:
         raise ApiError(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
-    return owner
+    if scope not in grant.scopes:
+        raise ApiError(403, "scope_refused", f"This API key may not {WHAT[scope]}: create a key with the "
+                                             f"'{scope}' scope on the API keys page.")
+    return grant
 
 
 def _bearer_key() -> str:
@@ -118,9 +126,12 @@ def _bearer_key() -> str:
     return header[7:].strip() if header.lower().startswith("bearer ") else ""
 
 
-def survey_or_404(survey_id):
+def survey_or_404(survey_id, grant: ApiKey):
+    """:raises ApiError: 403 for a survey the key is not limited to (whether or not it exists), 404 unknown."""
     if not isinstance(survey_id, str) or not survey_id:
         raise ApiError(400, "missing_survey_id", "'survey_id' (string) is required.")
+    if not grant.covers(survey_id):
+        raise ApiError(403, "survey_refused", "This API key is limited to other surveys.")
     try:
         return current_store().get_survey(survey_id)
     except NotFound:

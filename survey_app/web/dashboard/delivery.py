@@ -11,6 +11,7 @@ from ...domain.chat_rules import failure_counts
 from ...errors import NotFound
 from ...services import (create_api_key, failures, mark_sent, retry_failed, revoke_api_key, save_survey, send_list,
                          survey_summary, whatsapp_share_link)
+from ...services.accounts import SCOPES, ApiKeyError
 from ...services.common import utcnow
 from ...services.dashboard import Filters
 from ...services.email_feedback import email_rates
@@ -86,12 +87,17 @@ def _invitation_of(survey_id: str, token: str):
 @bp.route("/api-keys", methods=["GET", "POST"])
 @admin_only
 def api_keys():
-    form = ApiKeyForm()
-    new_key = None
+    form, new_key, problem = ApiKeyForm(), None, None
+    surveys = {s.id: s.title.get(g.lang) for s in current_store().list_surveys()}
+    form.surveys.choices = list(surveys.items())
     if form.validate_on_submit():
-        new_key = create_api_key(current_store(), form.label.data, g.owner)
-    return render_template("dashboard/api_keys.html", form=form, new_key=new_key, keys=current_store().list_api_keys(),
-                           action=ActionForm()), 400 if form.errors else 200
+        try:
+            new_key = create_api_key(current_store(), form.label.data, g.owner, form.scopes.data, form.surveys.data)
+        except ApiKeyError as error:
+            problem = str(error)
+    return render_template("dashboard/api_keys.html", form=form, new_key=new_key, problem=problem, surveys=surveys,
+                           scopes=SCOPES, keys=current_store().list_api_keys(), action=ActionForm()), \
+        400 if form.errors or problem else 200
 
 
 @bp.post("/api-keys/<key_hash>/revoke")

@@ -9,9 +9,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
+from wtforms.fields import SelectMultipleField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...domain.contacts import ContactError, normalise_email, normalise_phone
+from ...services.accounts import SCOPES
 from ...domain.models import CASE_STATES, NPS, NPS_RANGES, QUESTION_TYPES, Condition, Delivery, Option, Question, Survey, Text
 from ...domain.templates import TEMPLATES
 from ...domain.themes import THEMES
@@ -246,7 +249,12 @@ class MappingForm(FlaskForm):
 
 
 class ApiKeyForm(FlaskForm):
+    """A key's label, what it may do and which surveys it covers (none ticked: every survey; the view fills them)."""
+
     label = StringField(validators=[InputRequired(), Length(max=100)])
+    scopes = SelectMultipleField(choices=[SelectChoice(s, s) for s in SCOPES], default=["purchases", "read"],
+                                 option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    surveys = SelectMultipleField(choices=[], option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
 
 
 class ActionForm(FlaskForm):
