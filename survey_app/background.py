@@ -20,8 +20,12 @@ def owner_jobs(in_process: bool = False) -> OwnerJobs:
         shared["objects"] = ObjectStore(config["EXPORTS_BUCKET"], config["AWS_REGION"]) \
             if config["EXPORTS_BUCKET"] else None
         shared["queue"] = JobQueue(config["JOBS_QUEUE_URL"], config["AWS_REGION"]) if config["JOBS_QUEUE_URL"] else None
+        from .store.branding import LogoBucket  # a survey's deletion removes its logos too
+
+        shared["logos"] = LogoBucket(config["BRANDING_BUCKET"], config["AWS_REGION"]) \
+            if config["BRANDING_BUCKET"] else None
     settings = JobSettings(tz_name=config["TIMEZONE"], part_bytes=config["EXPORT_PART_BYTES"],
                            run_seconds=config["JOB_DEFAULT_SECONDS"], margin_seconds=config["JOB_MARGIN_SECONDS"],
                            audit_key=audit_key(config["SECRET_KEY"]))
     return OwnerJobs(current_app.extensions["survey_store"], shared["objects"], InlineQueue() if in_process or not shared["queue"] else shared["queue"],
-                     settings)
+                     settings, logos=shared["logos"])

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXPORT, ERASE, IMPORT, RELABEL = "export", "erase", "import", "relabel"
-KINDS = (EXPORT, ERASE, IMPORT, RELABEL)
+EXPORT, ERASE, IMPORT, RELABEL, DELETE = "export", "erase", "import", "relabel", "delete_survey"
+KINDS = (EXPORT, ERASE, IMPORT, RELABEL, DELETE)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 ENDED = (DONE, FAILED)
 NO_SURVEY = "-"  # erasure spans every survey: its jobs are listed under this scope

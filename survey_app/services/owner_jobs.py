@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Callable, Protocol
 
 from ..budget import Budget
-from ..domain.jobs import DONE, ERASE, EXPORT, FAILED, IMPORT, NO_SURVEY, RELABEL, Job
+from ..domain.jobs import DELETE, DONE, ERASE, EXPORT, FAILED, IMPORT, NO_SURVEY, RELABEL, Job
 from ..domain.models import Survey
 from ..errors import NotFound, StoreUnavailable
 from ..store import Store
@@ -26,6 +26,7 @@ from .imports import stored_rows
 from .invitations import import_purchases
 from .themes import relabel_recent
 from .privacy import Erasure, audit_erasure, erase_holdings, erasure_contacts, forget_contacts
+from .survey_deletion import delete_files, delete_page
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 100  # refused import rows listed on the job page; the count covers every one
@@ -62,13 +63,15 @@ class JobSettings:
 
 @dataclass
 class OwnerJobs:
-    """Starts and runs owner jobs; `objects` (the exports bucket) may be None where none is configured."""
+    """Starts and runs owner jobs; `objects` (the exports bucket) and `logos` (the branding bucket) may be None
+    where none is configured."""
 
     store: Store
     objects: object | None
     queue: Queue
     settings: JobSettings = field(default_factory=JobSettings)
     clock: Callable[[], datetime] = utcnow
+    logos: object | None = None
 
     @property
     def inline(self) -> bool:
@@ -109,6 +112,12 @@ class OwnerJobs:
         """Labels the survey's recent comments again after its owner's themes changed (services/themes.py)."""
         return self._start(new_token(), RELABEL, survey.id, {}, requested_by)
 
+    def start_deletion(self, survey: Survey, requested_by: str) -> Job:
+        """Listed with the erasures (the survey's own job list goes with it); the survey id leaves the job item
+        when it is done, its title stays to say what was deleted."""
+        params = {"survey_id": survey.id, "title": {"en": survey.title.en, "id": survey.title.id}}
+        return self._start(new_token(), DELETE, NO_SURVEY, params, requested_by)
+
     def _start(self, job_id: str, kind: str, scope: str, params: dict, requested_by: str) -> Job:
         now = self.clock()
         job = Job(id=job_id, kind=kind, survey_id=scope, requested_by=requested_by, created_at=now.isoformat(),
@@ -141,7 +150,8 @@ class OwnerJobs:
         run = _Run(self, job, lease, budget)
         if job.runs > MAX_RUNS:
             return run.fail(f"gave up after {MAX_RUNS} runs")
-        work = {EXPORT: run.export, ERASE: run.erase, IMPORT: run.import_rows, RELABEL: run.relabel}[job.kind]
+        work = {EXPORT: run.export, ERASE: run.erase, IMPORT: run.import_rows, RELABEL: run.relabel,
+                DELETE: run.delete_survey}[job.kind]
         try:
             return work()
         except StoreUnavailable:
@@ -178,7 +188,8 @@ class _Run:
         return "requeued"
 
     def end(self, result: dict) -> str:
-        self.store.end_job(self.job.id, self.lease, self.now(), DONE, result, forget_params=self.job.kind == ERASE)
+        self.store.end_job(self.job.id, self.lease, self.now(), DONE, result,
+                           forget_params=self.job.kind in (ERASE, DELETE))
         return DONE
 
     def fail(self, reason: str) -> str:
@@ -294,6 +305,27 @@ class _Run:
         audit_erasure(self.store, key, contacts, self.job.requested_by, at, self.job.id, erased)
         self.progress = asdict(erased)
         return self.end(self.progress)
+
+    # ---- survey deletion: the definition first, then a Scan page at a time (the cursor), then the files ----------
+    def delete_survey(self) -> str:
+        survey_id = self.job.params["survey_id"]
+        self.store.delete_survey_definition(survey_id)  # each run: a crash before the first save left it maybe
+        self.progress = {"items": 0, "responses": 0, "comments": 0, "cases": 0, "invitations": 0, "files": 0,
+                         "scanned": False} | self.progress
+        cursor = self.job.cursor
+        while not self.progress["scanned"]:
+            if not self.budget.allows():
+                return self.requeue(cursor)
+            counts, cursor = delete_page(self.store, survey_id, cursor, self.jobs.settings.page_size)
+            self.progress = {k: v + counts.get(k, 0) for k, v in self.progress.items()} | {"scanned": not cursor}
+            if not self.save(cursor):
+                return "skipped"
+        buckets = [b for b in (self.jobs.objects, self.jobs.logos) if b is not None]
+        files, finished = delete_files(buckets, survey_id, self.budget.allows)
+        self.progress["files"] += files
+        if not finished:
+            return self.requeue("")
+        return self.end({k: v for k, v in self.progress.items() if k != "scanned"} | {"title": self.job.params["title"]})
 
     # ---- relabel: recent comments newest first; the cursor is the first comment not examined yet ----------------
     def relabel(self) -> str:

@@ -16,6 +16,7 @@ IAM_ACTIONS_OF_CALL = {
     "complete_multipart_upload": "s3:PutObject", "put_object": "s3:PutObject", "get_object": "s3:GetObject",
     "head_object": "s3:GetObject", "delete_object": "s3:DeleteObject",
     "abort_multipart_upload": "s3:AbortMultipartUpload", "send_message": "sqs:SendMessage",
+    "list_objects_v2": "s3:ListBucket", "delete_objects": "s3:DeleteObject",  # DeleteObjects: per key
 }
 JOBS_FUNCTION_TIMEOUT = 300  # zappa_settings.json, stage production_jobs
 
@@ -35,8 +36,10 @@ def test_the_role_allows_every_s3_and_sqs_call_the_app_makes_on_its_own_bucket_a
     calls |= set(re.findall(r'generate_presigned_url\(\s*"(\w+)"', source))
     assert calls <= set(IAM_ACTIONS_OF_CALL), f"map these calls to IAM actions: {calls - set(IAM_ACTIONS_OF_CALL)}"
     by_sid = statements(template())
-    exports, queue = by_sid["ExportsObjects"], by_sid["OwnerJobsQueue"]
-    allowed = set(exports["Action"]) | set(queue["Action"])
+    exports, queue, listing = by_sid["ExportsObjects"], by_sid["OwnerJobsQueue"], by_sid["ListSurveyFiles"]
+    allowed = set(exports["Action"]) | set(queue["Action"]) | {listing["Action"]}
+    assert listing["Resource"] == [{"Fn::GetAtt": ["ExportsBucket", "Arn"]}, {"Fn::GetAtt": ["SiteBucket", "Arn"]}]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["exports/*", "imports/*", "branding/*"]}}
     assert {IAM_ACTIONS_OF_CALL[c] for c in calls} <= allowed
     assert exports["Resource"] == {"Fn::Sub": "${ExportsBucket.Arn}/*"}
     assert queue["Resource"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}

@@ -13,7 +13,8 @@ ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.deliv
                     "dashboard.team_remove", "dashboard.team_clear", "dashboard.import_mapping",
                     "dashboard.webhooks", "dashboard.webhook_log", "dashboard.remove_webhook",
                     "dashboard.send_delivery_again", "dashboard.duplicate", "dashboard.archive", "dashboard.restore",
-                    "dashboard.branding_settings", "dashboard.branding_logo_uploaded", "dashboard.branding_logo_remove"}
+                    "dashboard.branding_settings", "dashboard.branding_logo_uploaded", "dashboard.branding_logo_remove",
+                    "dashboard.confirm_delete", "dashboard.delete"}
 
 
 def test_admin_only_marks_match_the_list_above(app):

@@ -5,7 +5,7 @@ open every link in browsers that run scripts. POSTs record once.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 
 from ...domain import logic
 from ...domain.models import Invitation, Survey
@@ -22,12 +22,17 @@ from .open_link import HONEYPOT, SHOWN, form_stamp, refusal
 OPEN_ANSWERED_KEY = "open_answered"
 
 
+def _closed():
+    """A deleted survey leaves nothing behind, so its links and unknown ones get the same clear page (404)."""
+    abort(make_response(render_error(404, "survey_closed_title", "survey_closed_body")))
+
+
 def _load_invitation(token: str) -> tuple[Survey, Invitation]:
     try:
         return open_invitation(current_store(), token, tz_name=current_app.config["TIMEZONE"],
                                mark_opened=request.method != "HEAD")
     except NotFound:
-        abort(404)
+        _closed()
     except LinkExpired:
         abort(410)
 
@@ -36,7 +41,7 @@ def _load_open_survey(survey_id: str) -> Survey:
     try:
         return current_store().get_survey(survey_id)
     except NotFound:
-        abort(404)
+        _closed()
 
 
 def _language(survey: Survey, invitation: Invitation | None) -> str:
@@ -245,7 +250,7 @@ def review(token: str):
         invitation = current_store().get_invitation(token)
         survey = current_store().get_survey(invitation.survey_id)
     except NotFound:
-        abort(404)
+        _closed()
     return _to_review(survey, survey.review_link(invitation.properties))
 
 
