@@ -90,6 +90,25 @@ def stored_rows(lines: Iterable[str], mapping: dict | None) -> Iterator[tuple[in
     return mapped_rows(table, chosen)
 
 
+def order_batches(rows: Iterable[tuple[int, dict]], size: int) -> Iterator[list[tuple[int, dict]]]:
+    """Batches of `size` rows, lengthened so none ends inside an order: a marketplace writes an order's item lines
+    one after another and only the first carries the customer, so the importer (which counts the others as
+    duplicates of it) must see them together, and a job run (which stops between batches) must not part them."""
+    batch: list[tuple[int, dict]] = []
+    for row in rows:
+        if len(batch) >= size and not _same_order(batch[-1][1], row[1]):
+            yield batch
+            batch = []
+        batch.append(row)
+    if batch:
+        yield batch
+
+
+def _same_order(one: dict, other: dict) -> bool:
+    ref = str(one.get("order_ref") or "").strip()
+    return bool(ref) and ref == str(other.get("order_ref") or "").strip()
+
+
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest

@@ -22,7 +22,7 @@ from .common import new_token, utcnow
 from .dashboard import Filters
 from .export_xlsx import xlsx_file
 from .exports import CONTENT_TYPES, belongs, csv_columns, export_properties, lines, rows
-from .imports import stored_rows
+from .imports import order_batches, stored_rows
 from .invitations import import_purchases
 from .themes import relabel_recent
 from .privacy import Erasure, audit_erasure, erase_holdings, erasure_contacts, forget_contacts
@@ -341,11 +341,12 @@ class _Run:
         done = int(self.job.cursor or 0)
         self.progress = {"created": 0, "duplicates": 0, "refused": 0, "errors": [], "skipped": 0} | self.progress
         rows = islice(stored_rows(self.jobs.objects.lines(key), self.job.params.get("mapping")), done, None)
+        batches = order_batches(rows, self.jobs.settings.import_batch)  # the cursor never falls inside an order
         while True:
             if not self.budget.allows():
                 return self.requeue(str(done))
-            batch = list(islice(rows, self.jobs.settings.import_batch))
-            if not batch:
+            batch = next(batches, None)
+            if batch is None:
                 break
             report = import_purchases(self.store, survey, batch, now=self.jobs.clock(),
                                       tz_name=self.jobs.settings.tz_name)

@@ -318,3 +318,25 @@ def test_cli_stopped_by_the_database_says_to_run_it_again(runner, store, monkeyp
     result = runner.invoke(args=["import-purchases", str(FIXTURES / "excel_indonesia_windows1252.csv"), "--survey",
                                  survey.id, "--accept-suggested", "--workers", "1"])
     assert result.exit_code == 1 and "run the same command again" in result.output
+
+
+@MOTO_ONLY
+def test_an_order_whose_item_lines_span_two_job_batches_is_one_invitation_and_one_duplicate(app, client, owner, store):
+    import boto3
+
+    boto3.client("s3", region_name=store.region).create_bucket(
+        Bucket="imports-test", CreateBucketConfiguration={"LocationConstraint": store.region})
+    app.config.update(EXPORTS_BUCKET="imports-test", WEB_IMPORT_INLINE_MAX_ROWS=2)
+    header, order, its_item, _, single = (FIXTURES / "shopify_orders.csv").read_text().splitlines()[:5]
+    singles = [single.replace("#1003", f"#2{n:03d}").replace("rina@", f"rina{n}@") for n in range(99)]
+    body = "\n".join([header, *singles, order, its_item]) + "\n"  # #1001's two lines are rows 100 and 101
+    survey = lenient_survey(store)
+    owner.login()
+    location = upload(client, survey, "orders_export.csv", body.encode()).headers["Location"]
+    roles = chosen_roles(client.get(location).get_data(as_text=True))
+    started = client.post(location, data=roles | {"csrf_token": csrf_token(client, location), "action": "import"})
+    assert started.status_code == 302
+    (job,) = store.recent_jobs(survey.id)
+    assert (job.result["created"], job.result["duplicates"], job.result["refused"]) == (100, 1, 0), job.result
+    assert store.invitation_or_none(next(i.token for i in store.invitations_of(survey.id, 200)
+                                         if i.order_ref == "#1001")).phone == "+6281234567890"

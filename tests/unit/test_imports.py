@@ -226,3 +226,11 @@ def test_a_file_holding_only_a_byte_order_mark_is_refused_as_empty_not_a_server_
 
     with pytest.raises(TableError, match="empty"):
         open_table(io.BytesIO(b"\xef\xbb\xbf"))
+
+
+def test_import_batches_are_lengthened_to_end_between_orders_and_rows_without_a_reference_may_end_one():
+    from survey_app.services.imports import order_batches
+
+    rows = [(n, {"order_ref": ref}) for n, ref in enumerate(["A", "B", "B", "B", "C", "", "", "D"], start=2)]
+    sizes = [[row[1]["order_ref"] for row in batch] for batch in order_batches(rows, 2)]
+    assert sizes == [["A", "B", "B", "B"], ["C", ""], ["", "D"]]
