@@ -67,6 +67,7 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": True,
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # an owner's session ends after this many seconds idle
     "PASSWORD_RESET_ANSWER_MS": 1000,  # every reset request answers after this long, account or not
+    "TOTP_KEY_ID": "",  # KMS key (ARN or alias) sealing two-factor secrets at rest; empty: kept plain (dev, tests)
 }
 DEV_ENVS = ("dev", "test")
 PREFIX = "SURVEY_"

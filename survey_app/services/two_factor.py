@@ -1,5 +1,7 @@
 """Optional two-factor sign-in: TOTP (RFC 6238, pyotp: an authenticator app's 6-digit code, each accepted once)
-and ten single-use recovery codes, shown once and stored only as SHA-256."""
+and ten single-use recovery codes, shown once and stored only as SHA-256. The TOTP secret has to be readable to
+check a code, so it is stored sealed by KMS (store/secret_box.py); one stored before that is sealed at its owner's
+next successful sign-in."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +11,7 @@ from datetime import datetime
 
 from ..domain.models import Owner
 from ..store import Store
+from ..store.secret_box import SealBroken, SecretBox, is_sealed
 from .common import utcnow
 
 RECOVERY_CODES = 10
@@ -55,30 +58,46 @@ def _recovery_codes() -> list[str]:
     return ["-".join(code[i:i + 4] for i in range(0, 16, 4)) for code in codes]
 
 
-def enable(store: Store, owner: Owner, secret: str, code: str, now: datetime | None = None) -> list[str] | None:
+def enable(store: Store, box: SecretBox, owner: Owner, secret: str, code: str,
+           now: datetime | None = None) -> list[str] | None:
     """Turns two-factor on once the app shows a right code for the new secret; returns the recovery codes (shown
     once) or None for a wrong code. Other sessions end."""
     step = _step(secret, code, now or utcnow())
     if step is None:
         return None
     codes = _recovery_codes()
-    changed = store.change_owner(owner, totp_secret=secret, totp_last_step=step,
+    changed = store.change_owner(owner, totp_secret=box.seal(secret, owner.email), totp_last_step=step,
                                  recovery_codes=tuple(_code_hash(c) for c in codes))
     return codes if changed else None
 
 
-def disable(store: Store, owner: Owner, code: str, now: datetime | None = None) -> Owner | None:
+def disable(store: Store, box: SecretBox, owner: Owner, code: str, now: datetime | None = None) -> Owner | None:
     """Needs a current code (or a recovery code): a borrowed open session alone cannot turn it off."""
-    if not verify(store, owner, code, now):
+    if not verify(store, box, owner, code, now):
         return None
     return store.change_owner(store.get_owner(owner.email), totp_secret="", totp_last_step=0, recovery_codes=())
 
 
-def verify(store: Store, owner: Owner, code: str, now: datetime | None = None) -> bool:
+def verify(store: Store, box: SecretBox, owner: Owner, code: str, now: datetime | None = None) -> bool:
     """A current TOTP code not used before, or an unused recovery code (then spent)."""
-    step = _step(owner.totp_secret, code, now or utcnow()) if owner.totp_secret else None
+    secret = _open(box, owner)
+    step = _step(secret, code, now or utcnow()) if secret else None
     if step is not None:
-        return step > owner.totp_last_step and store.use_totp_step(owner.email, step)
+        used = step > owner.totp_last_step and store.use_totp_step(owner.email, step)
+        if used and box.key_id and not is_sealed(owner.totp_secret):
+            store.replace_totp_secret(owner.email, owner.totp_secret, box.seal(secret, owner.email))
+        return used
     if len(code) > 40:
         return False
     return store.use_recovery_code(owner.email, _code_hash(code))
+
+
+def _open(box: SecretBox, owner: Owner) -> str:
+    """The plain secret, or "" when the stored one does not open for this owner (then only a recovery code
+    works)."""
+    if not owner.totp_secret:
+        return ""
+    try:
+        return box.open(owner.totp_secret, owner.email)
+    except SealBroken:
+        return ""

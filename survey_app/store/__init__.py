@@ -20,13 +20,15 @@ from .surveys import SurveyItems
 from .survey_deletion import SurveyDeletionItems
 from .table import GSI1, GSI2, KEY_SCHEMA, TTL_ATTRIBUTE
 from .team_log import TeamLogItems
+from .two_factor import TwoFactorItems
 from .themes import ThemeItems
 from .webhooks import WebhookItems
 
 
 class Store(SurveyItems, InvitationItems, ResponseItems, CaseItems, AccountItems, PrivacyItems, JobItems,
             OpenLinkItems, SuppressionItems, ChatItems, MessageItems, ContactIndexItems, WebhookItems,
-            MappingItems, ThemeItems, ReadItems, DigestItems, SurveyDeletionItems, TeamLogItems):
+            MappingItems, ThemeItems, ReadItems, DigestItems, SurveyDeletionItems, TeamLogItems,
+            TwoFactorItems):
     """One table's items, grouped by entity; built lazily, shared by warm Lambda invocations."""
 
 

@@ -10,6 +10,16 @@ def current_store() -> Store:
     return current_app.extensions["survey_store"]
 
 
+def current_secret_box():
+    """The KMS box of two-factor secrets, built on first use (a customer's page never pays for it)."""
+    if "survey_secret_box" not in current_app.extensions:
+        from ..store.secret_box import SecretBox
+
+        current_app.extensions["survey_secret_box"] = SecretBox(current_app.config["TOTP_KEY_ID"],
+                                                                current_app.config["AWS_REGION"])
+    return current_app.extensions["survey_secret_box"]
+
+
 def public(view):
     """Marks a view as reachable without login; the access-control test trusts this mark and nothing else."""
     view.is_public = True

@@ -30,7 +30,7 @@ STORE = ROOT / "survey_app" / "store"  # a package, or store.py while it is one 
 # moto also ignores the table's TimeToLiveSpecification, PointInTimeRecoverySpecification and SSESpecification;
 # test_table_in_template_matches_the_store checks those in the template itself.
 DEPLOYABLE_ON_MOTO = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role",
-                      "AWS::SNS::Topic", "AWS::SQS::Queue"}
+                      "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::KMS::Key", "AWS::KMS::Alias"}
 
 # What the Lambda may do to the table: every runtime call in the store maps to these IAM actions. A
 # TransactWriteItems is authorised per item as the Put/Update/Delete/ConditionCheck it contains: IAM has no
@@ -144,9 +144,12 @@ def test_lambda_policy_is_least_privilege(template):
     ssm = by_sid["ReadThisStagesSecrets"]
     assert set(as_list(ssm["Action"])) == {"ssm:GetParameter", "ssm:GetParameters"}
     assert ssm["Resource"]["Fn::Sub"].endswith(":parameter/survey-app/${Stage}/*")
-    kms = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))]
-    assert [as_list(s["Action"]) for s in kms] == [["kms:Decrypt"]]
-    assert kms[0]["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
+    kms = {s["Sid"]: s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))}
+    assert {sid: as_list(s["Action"]) for sid, s in kms.items()} == {
+        "DecryptThisStagesSecretsThroughSsm": ["kms:Decrypt"], "SealTwoFactorSecrets": ["kms:Encrypt", "kms:Decrypt"]}
+    assert kms["DecryptThisStagesSecretsThroughSsm"]["Condition"]["StringEquals"]["kms:ViaService"] == {
+        "Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
+    assert kms["SealTwoFactorSecrets"]["Resource"] == {"Fn::GetAtt": ["TotpKey", "Arn"]}
     invoke = by_sid["InvokedByItsApi"]
     assert all(r["Fn::Sub"].split(":function:")[1] in ("${LambdaFunctionName}", "${LambdaFunctionName}:*")
                for r in invoke["Resource"])

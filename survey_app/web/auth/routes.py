@@ -13,7 +13,7 @@ from ...services.accounts import session_owner
 from ...services.login_throttle import claim_login_attempt, login_succeeded
 from ...services.team import (RESET_MINUTES, accept_invitation, password_reset, request_password_reset,
                               reset_password, team_invitation)
-from .. import current_store, public
+from .. import current_secret_box, current_store, public
 from ..access import sign_in
 from ..client import client_address
 from . import bp
@@ -72,7 +72,7 @@ def second_factor():
         wait = claim_login_attempt(store, pending["email"], client_address())
         if not wait:
             owner = session_owner(store, pending["email"], pending["sv"])
-            if owner and two_factor.verify(store, owner, form.code.data):
+            if owner and two_factor.verify(store, current_secret_box(), owner, form.code.data):
                 login_succeeded(store, owner.email, client_address())
                 sign_in(owner)
                 return redirect(_safe_next(pending["next"]))

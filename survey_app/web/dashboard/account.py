@@ -5,7 +5,7 @@ from flask import current_app, flash, g, redirect, render_template, session, url
 
 from ...services import two_factor
 from ...services.accounts import change_password, log_out_everywhere
-from .. import current_store
+from .. import current_secret_box, current_store
 from ..access import own_account, sign_in
 from . import bp
 from .team_forms import EverywhereForm, PasswordChangeForm, TwoFactorForm
@@ -68,13 +68,13 @@ def account_two_factor():
         return _page(400, code_form=form)
     store = current_store()
     if g.account.totp_secret:
-        if two_factor.disable(store, g.account, form.code.data) is None:
+        if two_factor.disable(store, current_secret_box(), g.account, form.code.data) is None:
             return _page(400, "code_failed", code_form=form)
         sign_in(store.get_owner(g.owner))
         flash("two_factor_off")
         return redirect(url_for(".account"))
-    codes = two_factor.enable(store, g.account, session.get(SETUP_KEY, ""), form.code.data) \
-        if session.get(SETUP_KEY) else None
+    codes = two_factor.enable(store, current_secret_box(), g.account, session.get(SETUP_KEY, ""),
+                             form.code.data) if session.get(SETUP_KEY) else None
     if codes is None:
         return _page(400, "code_failed", code_form=form)
     g.account = store.get_owner(g.owner)
