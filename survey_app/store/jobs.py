@@ -7,12 +7,10 @@ from dataclasses import asdict
 from typing import Mapping
 
 from boto3.dynamodb.types import TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.jobs import QUEUED, RUNNING, Job
 from ..domain.models import Response
-from ..errors import StoreUnavailable
-from .table import GSI1, Table, from_item, to_item
+from .table import GSI1, Table, from_item, to_item, update_if
 
 _serializer = TypeSerializer()
 
@@ -80,8 +78,8 @@ class JobItems(Table):
                                                 ":now": _serializer.serialize(now)}
         condition = ("attribute_exists(#pk) AND #state IN (:queued, :running) "
                      "AND (attribute_not_exists(#lease_until) OR #lease_until < :now)")
-        attributes = self._conditional_update(job_id, update, condition)
-        return _job(from_item(attributes)) if attributes is not None else None
+        item = self._conditional_update(job_id, update, condition)
+        return _job(item) if item is not None else None
 
     def save_job_progress(self, job_id: str, lease: str, now: str, progress: dict, cursor: str,
                           release: bool = False) -> bool:
@@ -110,17 +108,8 @@ class JobItems(Table):
         return self._conditional_update(job_id, update, "#lease = :held AND #state = :running") is not None
 
     def _conditional_update(self, job_id: str, update: dict, condition: str) -> dict | None:
-        """The item's new attributes, or None when the condition did not hold."""
-        try:
-            return self.client.update_item(TableName=self.table_name, Key=job_key(job_id),
-                                           ConditionExpression=condition, ReturnValues="ALL_NEW",
-                                           **update)["Attributes"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return None
-            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
-        except BotoCoreError as error:
-            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+        """The job's item as it now is, or None when the condition did not hold."""
+        return update_if(self, update | {"Key": job_key(job_id), "ConditionExpression": condition})
 
     def response_page(self, survey_id: str, first_day: str, last_day: str, cursor: str,
                       limit: int) -> tuple[list[Response], str]:

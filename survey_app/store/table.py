@@ -213,3 +213,16 @@ class Table:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
         return True
+
+
+def update_if(table: Table, update: dict) -> dict | None:
+    """A conditional UpdateItem's item as it now is (ReturnValues ALL_NEW), or None when its condition did not hold:
+    the lease claims of owner jobs and webhook deliveries, where losing to another run is an answer, not an error."""
+    try:
+        return from_item(table._attempt("update_item", update | {"ReturnValues": "ALL_NEW"})["Attributes"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+    except BotoCoreError as error:
+        raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error

@@ -6,10 +6,7 @@ at once), and ends delivered or failed. Its partition is the response it is abou
 invitation's token; gsi1 lists one endpoint's deliveries, newest first (the delivery log)."""
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..errors import StoreUnavailable
-from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, from_item, to_item
+from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, to_item, update_if
 
 DUE = "HOOKDUE"
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
@@ -88,15 +85,7 @@ class WebhookItems(Table):
         return [item for _, item in zip(range(limit), items)]
 
     def _update_if(self, key: dict, update: dict) -> dict | None:
-        """The item's new attributes, or None when the condition did not hold."""
-        update = update | {"Key": to_item({"pk": key["pk"], "sk": key["sk"]}), "ReturnValues": "ALL_NEW",
-                           "ExpressionAttributeNames": {"#state": "state"},
-                           "ExpressionAttributeValues": to_item(update["ExpressionAttributeValues"])}
-        try:
-            return from_item(self._attempt("update_item", update)["Attributes"])
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return None
-            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
-        except BotoCoreError as error:
-            raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+        """The delivery as it now is, or None when the condition did not hold."""
+        return update_if(self, update | {"Key": to_item({"pk": key["pk"], "sk": key["sk"]}),
+                                         "ExpressionAttributeNames": {"#state": "state"},
+                                         "ExpressionAttributeValues": to_item(update["ExpressionAttributeValues"])})
