@@ -42,3 +42,40 @@ def test_every_field_of_a_question_card_stays_inside_the_card(browser, live_app,
     expect(page.locator("#question-3 .field-error")).to_be_visible()
     page.screenshot(path=str(tmp_path / f"builder-{size}-error.png"))
     context.close()
+
+
+def signed_in_builder(browser, live_app, survey, **context_options):
+    create_owner(live_app.store, OWNER_EMAIL, OWNER_PASSWORD, force=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    page = context.new_page()
+    page.goto(f"{live_app.url}/login")
+    page.fill("input[name=email]", OWNER_EMAIL)
+    page.fill("input[name=password]", OWNER_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_app.url}/owner/surveys/{survey.id}/edit?lang=en")
+    return context, page
+
+
+def test_with_scripts_the_preview_follows_the_form_as_it_is_typed_and_nothing_is_saved(browser, live_app, tmp_path):
+    survey = make_survey(live_app.store)
+    context, page = signed_in_builder(browser, live_app, survey)
+    page.locator(".builder-preview iframe").scroll_into_view_if_needed()
+    frame = page.frame_locator(".builder-preview iframe")
+    expect(frame.locator("legend").first).to_contain_text("recommend")
+    page.fill("#questions-0-label_en", "Would you tell a friend about <us>?")
+    expect(frame.locator("legend").first).to_have_text("Would you tell a friend about <us>?")
+    page.screenshot(path=str(tmp_path / "builder-preview-typed.png"))
+    assert live_app.store.get_survey(survey.id) == survey
+    context.close()
+
+
+def test_without_scripts_the_preview_button_draws_the_unsaved_form_in_the_frame(browser, live_app):
+    survey = make_survey(live_app.store)
+    context, page = signed_in_builder(browser, live_app, survey, java_script_enabled=False)
+    page.fill("#questions-0-label_en", "Unsaved wording")
+    page.click("#preview-button")
+    expect(page.frame_locator(".builder-preview iframe").locator("legend").first).to_have_text("Unsaved wording")
+    assert page.url.endswith("/edit?lang=en")  # the builder stays, with the owner's unsaved fields
+    assert page.input_value("#questions-0-label_en") == "Unsaved wording"
+    assert live_app.store.get_survey(survey.id) == survey
+    context.close()

@@ -14,7 +14,7 @@ ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.deliv
                     "dashboard.webhooks", "dashboard.webhook_log", "dashboard.remove_webhook",
                     "dashboard.send_delivery_again", "dashboard.duplicate", "dashboard.archive", "dashboard.restore",
                     "dashboard.branding_settings", "dashboard.branding_logo_uploaded", "dashboard.branding_logo_remove",
-                    "dashboard.confirm_delete", "dashboard.delete"}
+                    "dashboard.confirm_delete", "dashboard.delete", "dashboard.preview_draft"}
 
 
 def test_admin_only_marks_match_the_list_above(app):

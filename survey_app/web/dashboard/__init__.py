@@ -10,6 +10,7 @@ from . import digest  # noqa: E402,F401
 from . import webhooks  # noqa: E402,F401
 from . import survey_actions  # noqa: E402,F401
 from . import branding  # noqa: E402,F401
+from . import builder_preview  # noqa: E402,F401
 from .forms import error_lines  # noqa: E402
 
 bp.add_app_template_global(error_lines)
