@@ -13,6 +13,8 @@ from ..errors import NotFound
 
 LOGO_MAX_BYTES = 20 * 1024
 UPLOAD_SECONDS = 600
+UNCHECKED = "logo-uploads/"  # where the browser posts: never served (CloudFront is denied it), expired after a day
+SERVED = "branding/"  # where a checked logo is copied: served by the CDN
 LOGO_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",), "image/webp": (b"RIFF",)}
 # SVG is refused: it can carry scripts. Magic numbers: PNG spec 5.2, JPEG SOI + marker, WebP "RIFF....WEBP".
 _SALT = "branding-logo"
@@ -40,8 +42,9 @@ def remove_logo(store, survey: Survey) -> Survey:
 
 def logo_upload(bucket, secret_key: str, survey_id: str, redirect_to) -> dict:
     """The presigned POST of a new logo; `redirect_to(token)` is where S3 sends the browser back, with a signed
-    token naming the one key this form may write, so the callback cannot be pointed at any other object."""
-    key = f"branding/{survey_id}/{uuid.uuid4().hex}"
+    token naming the one key this form may write, so the callback cannot be pointed at any other object. The key is
+    under UNCHECKED: an upload whose callback never comes is never served, and S3's lifecycle removes it."""
+    key = f"{UNCHECKED}{survey_id}/{uuid.uuid4().hex}"
     token = URLSafeTimedSerializer(secret_key, salt=_SALT).dumps([survey_id, key])
     return bucket.upload_form(key, redirect_to(token), "image/", LOGO_MAX_BYTES, UPLOAD_SECONDS)
 
@@ -53,13 +56,14 @@ def _looks_like(content_type: str, head: bytes) -> bool:
 
 
 def accept_logo(store, bucket, secret_key: str, survey: Survey, token: str) -> Survey:
-    """Records the uploaded logo once S3 holds it at <= 20 KB with a PNG/JPEG/WebP type its bytes confirm;
-    a refused object is deleted. :raises BrandingError: :raises SurveyChanged:"""
+    """Records the uploaded logo once S3 holds it at <= 20 KB with a PNG/JPEG/WebP type its bytes confirm: copied
+    from UNCHECKED to SERVED, so no unchecked byte is ever served; the upload is deleted either way.
+    :raises BrandingError: :raises SurveyChanged:"""
     try:
         survey_id, key = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(token, max_age=UPLOAD_SECONDS * 2)
     except BadSignature as error:
         raise branding.BrandingError("logo_link_invalid") from error
-    if survey_id != survey.id:
+    if survey_id != survey.id or not key.startswith(f"{UNCHECKED}{survey.id}/"):
         raise branding.BrandingError("logo_link_invalid")
     try:
         size, content_type = bucket.head(key)
@@ -68,7 +72,10 @@ def accept_logo(store, bucket, secret_key: str, survey: Survey, token: str) -> S
     if size > LOGO_MAX_BYTES or not _looks_like(content_type, bucket.read(key)[:12]):
         bucket.delete(key)
         raise branding.BrandingError("logo_too_big" if size > LOGO_MAX_BYTES else "logo_wrong_type")
-    return _save(store, survey, logo_key=key)
+    served = SERVED + key.removeprefix(UNCHECKED)
+    bucket.copy(key, served)
+    bucket.delete(key)
+    return _save(store, survey, logo_key=served)
 
 
 def logo_content_type(key: str, data: bytes) -> str:

@@ -21,8 +21,9 @@ class DeletionSummary:
 
 
 def object_prefixes(survey_id: str) -> tuple[str, ...]:
-    """Where a survey's files live: exports and waiting imports (exports bucket), logos (site bucket)."""
-    return f"exports/{survey_id}/", f"imports/{survey_id}/", f"branding/{survey_id}/"
+    """Where a survey's files live: exports and waiting imports (exports bucket), logos and unchecked logo uploads
+    (site bucket)."""
+    return f"exports/{survey_id}/", f"imports/{survey_id}/", f"branding/{survey_id}/", f"logo-uploads/{survey_id}/"
 
 
 def deletion_summary(store, survey: Survey, buckets: list, now_iso: str) -> DeletionSummary:

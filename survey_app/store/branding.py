@@ -26,3 +26,7 @@ class LogoBucket(ObjectStore):
     def read(self, key: str) -> bytes:
         """:raises NotFound:"""
         return self._do("get_object", Key=key)["Body"].read()
+
+    def copy(self, source: str, target: str) -> None:
+        """A server-side CopyObject in this bucket (type and metadata kept). :raises NotFound: no source."""
+        self._do("copy_object", Key=target, CopySource={"Bucket": self.bucket, "Key": source})

@@ -39,7 +39,7 @@ def test_the_role_allows_every_s3_and_sqs_call_the_app_makes_on_its_own_bucket_a
     exports, queue, listing = by_sid["ExportsObjects"], by_sid["OwnerJobsQueue"], by_sid["ListSurveyFiles"]
     allowed = set(exports["Action"]) | set(queue["Action"]) | {listing["Action"]}
     assert listing["Resource"] == [{"Fn::GetAtt": ["ExportsBucket", "Arn"]}, {"Fn::GetAtt": ["SiteBucket", "Arn"]}]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["exports/*", "imports/*", "branding/*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["exports/*", "imports/*", "branding/*", "logo-uploads/*"]}}
     assert {IAM_ACTIONS_OF_CALL[c] for c in calls} <= allowed
     assert exports["Resource"] == {"Fn::Sub": "${ExportsBucket.Arn}/*"}
     assert queue["Resource"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}

@@ -108,7 +108,7 @@ def fill(store, survey, phone: str, order_ref: str) -> str:
         owner_jobs().start_relabel(survey, "owner@example.test")  # a job of the survey
     s3 = boto3.client("s3", region_name=REGION)
     for bucket, key in ((EXPORTS, f"exports/{survey.id}/j1.csv"), (EXPORTS, f"imports/{survey.id}/j2.csv"),
-                        (LOGOS, f"branding/{survey.id}/logo1")):
+                        (LOGOS, f"branding/{survey.id}/logo1"), (LOGOS, f"logo-uploads/{survey.id}/unchecked1")):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     return answered.token
 
@@ -132,7 +132,7 @@ def test_confirmation_page_says_what_goes_with_its_numbers_and_only_an_admin_pos
     owner.login()
     page = client.get(url).get_data(as_text=True)
     assert "cannot be undone" in page
-    assert "1 responses and 1 comments" in page and "(1 open now)" in page and "3 files" in page
+    assert "1 responses and 1 comments" in page and "(1 open now)" in page and "4 files" in page
     assert client.post(url, data={"understood": "y"}).status_code == 400  # no CSRF token
     unticked = client.post(url, data={"csrf_token": csrf_token(client, url)})
     assert unticked.status_code == 400 and 'id="understood-error"' in unticked.get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_confirmation_page_says_what_goes_with_its_numbers_and_only_an_admin_pos
 
     assert done.status_code == 303
     job_page = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert 'id="deletion-result"' in job_page and "1 responses" in job_page and "3 files" in job_page
+    assert 'id="deletion-result"' in job_page and "1 responses" in job_page and "4 files" in job_page
 
 
 def test_after_deletion_no_item_or_file_names_the_survey_and_the_other_survey_is_untouched(app, store, two_surveys):
@@ -160,8 +160,8 @@ def test_after_deletion_no_item_or_file_names_the_survey_and_the_other_survey_is
     assert store.contact_record("+6281234567890").get("open_case") is None
     assert sorted(item for item in every_item(store) if kept.id in item) == kept_items
     assert store.chat_pointer("+6281299990000")["token"] == kept_token
-    assert len([path for path in every_file() if kept.id in path]) == 3
-    assert job.result["responses"] == 1 and job.result["invitations"] == 2 and job.result["files"] == 3
+    assert len([path for path in every_file() if kept.id in path]) == 4
+    assert job.result["responses"] == 1 and job.result["invitations"] == 2 and job.result["files"] == 4
     assert job.params == {}  # the survey's id leaves the job item; its title stays in the result
     assert job.result["title"]["en"] == doomed.title.en
 
