@@ -1,6 +1,7 @@
 """`make mutation`: mutmut over the answer transaction, the metrics, the access rules and the sender, one module
 at a time, each against only its own fast moto tests (a run per module in .cache/mutation/<module>, because
-mutmut reads one test selection per directory). Prints the share killed per module and every survivor.
+mutmut reads one test selection per directory), on the code and tests as committed at HEAD or at MUTATION_REV (the
+checkout is shared: uncommitted edits are not measured). Prints the share killed per module and every survivor.
 
 Usage: python scripts/mutation.py [--report | --keep] [module ...]   (default: all, the sender last; --report:
 read the last runs' results without running again; --keep: carry over the last run's "killed" of every function
@@ -22,7 +23,8 @@ WORK = ROOT / ".cache" / "mutation"
 MODULES = {  # name: (files mutated, the tests that judge them)
     "access": (["survey_app/web/access.py"],
                ["tests/integration/test_access.py", "tests/integration/test_access_rules.py",
-                "tests/integration/test_role_walks.py", "tests/integration/test_roles_and_privacy.py"]),
+                "tests/integration/test_role_walks.py", "tests/integration/test_roles_and_privacy.py",
+                "tests/integration/test_role_case_page.py"]),
     "metrics": (["survey_app/domain/metrics.py"], ["tests/unit/test_metrics.py", "tests/unit/test_metrics_exact.py"]),
     "responses": (["survey_app/services/responses.py", "survey_app/store/responses.py"],
                   ["tests/integration/test_answer_transaction.py", "tests/integration/test_comment_reads.py",
@@ -35,17 +37,37 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
 
 
+REV = os.environ.get("MUTATION_REV", "HEAD")  # another commit when HEAD's tree does not run
+
+
+def commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", REV], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def snapshot(here: Path) -> None:
+    """The package and tests as committed (at HEAD, or MUTATION_REV), not the shared checkout's uncommitted edits (other engineers'
+    work in progress would be measured, or fail the clean run and "kill" every mutant)."""
+    for part in ("survey_app", "tests"):
+        path = here / part
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    archive = subprocess.run(["git", "archive", REV, "survey_app", "tests"], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(here)], input=archive, check=True)
+    (here / "COMMIT").write_text(commit() + "\n")
+
+
 def workdir(name: str) -> Path:
     """A directory whose pyproject.toml selects this module's files and tests (the project's own pytest
-    settings and [tool.mutmut] options kept), with the package and tests linked in."""
+    settings and [tool.mutmut] options kept), with the committed package and tests in it."""
     files, tests = MODULES[name]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     here = WORK / name
     here.mkdir(parents=True, exist_ok=True)
-    for part in ("survey_app", "tests"):
-        link = here / part
-        if not link.exists():
-            link.symlink_to(ROOT / part)
+    snapshot(here)
     shared = project["tool"]["mutmut"]
     config = {"source_paths": shared["source_paths"], "only_mutate": files,
               "pytest_add_cli_args_test_selection": tests, "pytest_add_cli_args": shared["pytest_add_cli_args"]}
@@ -95,7 +117,9 @@ def results(name: str) -> dict:
                 survivors.append((mutant, status))
     judged = sum(n for status, n in outcomes.items() if status not in ("not checked", "skipped"))
     score = outcomes["killed"] / judged if judged else 0.0
-    return {"module": name, "files": MODULES[name][0], "mutants": sum(outcomes.values()), "outcomes": dict(outcomes),
+    commit = here / "COMMIT"
+    return {"module": name, "commit": commit.read_text().strip() if commit.exists() else "checkout",
+            "files": MODULES[name][0], "mutants": sum(outcomes.values()), "outcomes": dict(outcomes),
             "killed_share": round(score, 3), "survivors": survivors}
 
 
@@ -113,7 +137,7 @@ def main(args: list[str]) -> int:
             run(name, keep)
         result = results(name)
         scores.append(result)
-        print(f"{name}: {result['outcomes']} -> {result['killed_share']:.1%} killed", flush=True)
+        print(f"{name} at {result['commit']}: {result['outcomes']} -> {result['killed_share']:.1%} killed", flush=True)
         for mutant, status in result["survivors"]:
             print(f"  {status}: {mutant}\n" + "".join(f"    {line}\n" for line in diff(name, mutant).splitlines()
                                                        if line[:1] in "+-" and line[:3] not in ("---", "+++")))
