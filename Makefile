@@ -66,19 +66,19 @@ site: install-test
 	$(BIN)/python scripts/build_site.py
 
 ## Benchmarks on DynamoDB Local and moto; rewrites docs/benchmarks.md (not tests: nothing fails on a slow machine).
-bench: install-test test-deps
+bench: install-test test-deps translations
 	$(BIN)/python bench/run_all.py
 
 ## The heavy race and fault-injection runs (minutes); their light versions run in `make test`.
-reliability: install-test test-deps
+reliability: install-test test-deps translations
 	SURVEY_HEAVY=1 $(BIN)/python -m pytest tests/reliability -q -rA
 
 ## Fuzzing that explores: new random examples every run, ten times as many (`make test` replays seeded ones).
-fuzz: install-test
+fuzz: install-test translations
 	FUZZ_PROFILE=explore FUZZ_EXAMPLES_SCALE=10 $(BIN)/python -m pytest tests/fuzz -q -k "not dynamodb_local"
 
 ## Mutation testing (slow, not in `make test`): share of mutants killed per module, survivors listed.
-mutation: install-test
+mutation: install-test translations
 	$(PIP) install --quiet -e '.[mutation]'
 	$(BIN)/python scripts/mutation.py
 
