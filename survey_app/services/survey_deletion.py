@@ -47,8 +47,9 @@ def delete_page(store, survey_id: str, cursor: str, page_size: int) -> tuple[dic
     counts = {"items": 0} | {name: 0 for name in COUNTED.values()}
     keys = []
     for item in items:
-        if item["pk"].startswith("CONTACT#"):
-            store.forget_open_case(item["pk"], item["open_case"])
+        if item["pk"].startswith("CONTACT#"):  # named only by its open case: the contact itself stays
+            if item.get("open_case"):
+                store.forget_open_case(item["pk"], item["open_case"])
             continue
         if item["pk"].startswith("INV#"):
             if item.get("phone"):
