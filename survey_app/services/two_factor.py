@@ -79,17 +79,17 @@ def disable(store: Store, box: SecretBox, owner: Owner, code: str, now: datetime
 
 
 def verify(store: Store, box: SecretBox, owner: Owner, code: str, now: datetime | None = None) -> bool:
-    """A current TOTP code not used before, or an unused recovery code (then spent)."""
+    """A current TOTP code not used before, or an unused recovery code (then spent). A secret still stored plain
+    is sealed once either succeeds."""
     secret = _open(box, owner)
     step = _step(secret, code, now or utcnow()) if secret else None
     if step is not None:
-        used = step > owner.totp_last_step and store.use_totp_step(owner.email, step)
-        if used and box.key_id and not is_sealed(owner.totp_secret):
-            store.replace_totp_secret(owner.email, owner.totp_secret, box.seal(secret, owner.email))
-        return used
-    if len(code) > 40:
-        return False
-    return store.use_recovery_code(owner.email, _code_hash(code))
+        verified = step > owner.totp_last_step and store.use_totp_step(owner.email, step)
+    else:
+        verified = len(code) <= 40 and store.use_recovery_code(owner.email, _code_hash(code))
+    if verified and secret and box.key_id and not is_sealed(owner.totp_secret):
+        store.replace_totp_secret(owner.email, owner.totp_secret, box.seal(secret, owner.email))
+    return verified
 
 
 def _open(box: SecretBox, owner: Owner) -> str:

@@ -189,3 +189,15 @@ def test_a_plain_secret_from_before_sealing_signs_in_and_is_sealed_at_that_sign_
     owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
     monkeypatch.setattr(two_factor, "utcnow", lambda: utcnow() + timedelta(seconds=60))
     assert second_step(client, code_at(secret, 60)).status_code == 302  # the sealed secret opens
+
+
+@MOTO
+def test_a_plain_secret_is_sealed_at_a_sign_in_with_a_recovery_code_too(app, client, owner, store):
+    owner.login()
+    secret, codes = turn_on(client)
+    app.config["TOTP_KEY_ID"] = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    app.extensions.pop("survey_secret_box")
+    owner.logout()
+    owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
+    assert second_step(client, codes[0]).status_code == 302
+    assert raw_owner(store)["totp_secret"]["S"].startswith("kms:") and secret not in repr(raw_owner(store))
