@@ -149,6 +149,8 @@ def test_confirmation_page_says_what_goes_with_its_numbers_and_only_an_admin_pos
     assert done.status_code == 303
     job_page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'id="deletion-result"' in job_page and "1 responses" in job_page and "4 files" in job_page
+    assert "Survey deletion" in client.get("/owner/privacy").get_data(as_text=True)  # listed with the erasures
+    assert client.get(url).status_code == 404  # nothing left to delete
 
 
 def test_after_deletion_no_item_or_file_names_the_survey_and_the_other_survey_is_untouched(app, store, two_surveys):
