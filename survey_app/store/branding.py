@@ -11,7 +11,10 @@ class LogoBucket(ObjectStore):
     def upload_form(self, key: str, redirect: str, type_prefix: str, max_bytes: int, seconds: int) -> dict:
         """{'url', 'fields'} of a presigned POST (signed locally): only `key`, a Content-Type starting with
         `type_prefix`, at most `max_bytes`; S3 then answers 303 to `redirect` with bucket, key and etag appended.
-        Shape: boto3's S3.Client.generate_presigned_post and S3's POST policy (AWS docs, "Creating a POST policy")."""
+        Shape: boto3's S3.Client.generate_presigned_post and S3's POST policy (AWS docs, "Creating a POST policy");
+        botocore 1.44 (signers.py) adds the {"bucket"} and {"key"} conditions itself and signs the base64 policy.
+        S3 enforces these conditions at the POST; moto 5.2 does not (see tests/integration/test_branding.py), and the
+        app's own check before a logo is served holds either way (services/branding.accept_logo)."""
         return self.s3.generate_presigned_post(
             Bucket=self.bucket, Key=key, ExpiresIn=seconds,
             Fields={"success_action_redirect": redirect},
