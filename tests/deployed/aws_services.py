@@ -1,4 +1,4 @@
-"""The AWS services the deployed function talks to, outside its process: one moto server (SSM, SES, S3, SQS)
+"""The AWS services the deployed function talks to, outside its process: one moto server (SSM, SES, S3, SQS, KMS)
 reached through the AWS_ENDPOINT_URL_<SERVICE> variables boto3 reads
 (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html); DynamoDB Local runs apart
 (tests/local_dynamodb.py)."""
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MOTO_SERVER = ROOT / ".venv" / "bin" / "moto_server"
 REGION = "ap-southeast-3"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-MOTO_SERVICES = ("ssm", "ses", "sesv2", "s3", "sqs")
+MOTO_SERVICES = ("ssm", "ses", "sesv2", "s3", "sqs", "kms")
 
 
 @contextlib.contextmanager
