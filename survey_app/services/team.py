@@ -13,6 +13,7 @@ from ..errors import AlreadyAnswered, NotFound
 from ..store import Store
 from .accounts import ROLES, OwnerExists, normal_email, password_hash, with_count
 from .common import utcnow
+from .login_throttle import clear_login_throttle
 
 INVITATION_HOURS = 72
 RESET_MINUTES = 60
@@ -167,6 +168,14 @@ def change_role(store: Store, email: str, role: str, actor: str) -> Owner | None
     if changed:
         store.put_team_event(utcnow().isoformat(), "role", actor, owner.email, role)
     return changed
+
+
+def let_try_again(store: Store, email: str, actor: str) -> int:
+    """Clears a teammate's sign-in delays (services/login_throttle.py); how many addresses were delayed."""
+    cleared = clear_login_throttle(store, email)
+    if cleared:
+        store.put_team_event(utcnow().isoformat(), "clear", actor, normal_email(email))
+    return cleared
 
 
 def remove_teammate(store: Store, email: str, actor: str) -> bool:

@@ -298,3 +298,15 @@ def test_the_team_audit_trail_escapes_what_was_typed(client, owner, store):
     store.put_team_event(utcnow().isoformat(), "invite", OWNER_EMAIL, "<script>x</script>@toko.test", "viewer")
     page = client.get("/owner/team").get_data(as_text=True)
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;@toko.test" in page
+
+
+@MOTO
+def test_letting_a_delayed_teammate_try_again_is_in_the_audit_trail(app, client, owner, store):
+    create_owner(store, "agent@toko.test", "agent-secret-pass", "agent")
+    assert sign_in(app.test_client(), "agent@toko.test", "a wrong guess").status_code == 401
+    owner.login()
+    client.post("/owner/team/clear", data={"csrf_token": csrf_token(client, "/owner/team"),
+                                           "email": "agent@toko.test"})
+    assert [(e["action"], e["teammate"]) for e in store.team_events()] == [("clear", "agent@toko.test")]
+    assert f"{OWNER_EMAIL} let agent@toko.test try signing in again at once" in client.get("/owner/team").get_data(
+        as_text=True)

@@ -6,7 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from ...services import team as team_service
 from ...services.accounts import OwnerExists
-from ...services.login_throttle import clear_login_throttle, throttled_addresses
+from ...services.login_throttle import throttled_addresses
 from ...store.accounts import LastAdmin
 from .. import admin_only, current_store
 from ..auth.mail import send_owner_mail
@@ -82,5 +82,5 @@ def team_clear():
     form = TeammateForm()
     if not form.validate_on_submit():
         return redirect(url_for(".team")), 400
-    clear_login_throttle(current_store(), form.email.data)
+    team_service.let_try_again(current_store(), form.email.data, g.owner)
     return redirect(url_for(".team"))
