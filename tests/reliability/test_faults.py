@@ -495,9 +495,11 @@ def _faults_on_every_call(app, store, faults, personal: int, open_link: int, rat
 
 @ON_DYNAMODB_LOCAL
 def test_a_third_of_dynamodb_calls_failing_loses_nothing_and_counts_nothing_twice(app, store, faults):
-    """1,000 customers (800 personal links, 200 on the open link), 30% of every DynamoDB request failing in
-    every way: each is acknowledged in the end, stored once, and every 503 on a POST shows the answers again."""
-    _faults_on_every_call(app, store, faults, personal=800, open_link=200, rate=0.3)
+    """500 customers (400 personal links, 100 on the open link), 30% of every DynamoDB request failing in
+    every way: each is acknowledged in the end, stored once, and every 503 on a POST shows the answers again
+    (the seeded run meets 503s on POSTs: asserted, so a smaller or luckier run cannot pass without them)."""
+    figures = _faults_on_every_call(app, store, faults, personal=400, open_link=100, rate=0.3)
+    assert figures["post_503_answers_shown"] > 0
 
 
 @heavy
