@@ -10,7 +10,7 @@ from tests.factories import make_survey
 ADMIN_ONLY_PAGES = {"dashboard.edit_survey", "dashboard.links", "dashboard.delivery", "dashboard.import_csv",
                     "dashboard.whatsapp_send_list", "dashboard.api_keys", "dashboard.export", "dashboard.privacy",
                     "dashboard.job", "dashboard.jobs", "dashboard.team", "dashboard.team_role",
-                    "dashboard.team_remove", "dashboard.team_clear", "dashboard.import_mapping",
+                    "dashboard.team_remove", "dashboard.team_clear", "dashboard.team_revoke", "dashboard.import_mapping",
                     "dashboard.webhooks", "dashboard.webhook_log", "dashboard.remove_webhook",
                     "dashboard.send_delivery_again", "dashboard.duplicate", "dashboard.archive", "dashboard.restore",
                     "dashboard.branding_settings", "dashboard.branding_logo_uploaded", "dashboard.branding_logo_remove",
