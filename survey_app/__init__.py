@@ -57,7 +57,8 @@ def register_store(app: Flask) -> None:
     from .store.privacy import suppression_key
 
     app.extensions["survey_store"] = Store(
-        app.config["TABLE_NAME"], app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"]
+        app.config["TABLE_NAME"], app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"],
+        fold_inline=app.config["TALLY_FOLDING"] == "inline",
     )
     app.extensions["survey_store"].suppression_key = suppression_key(app.config["SECRET_KEY"])
 

@@ -145,7 +145,9 @@ def reconcile_command(survey_ids, fix):
     for survey in surveys:
         drift = reconcile(_store(), survey, fix=fix, tz_name=current_app.config["TIMEZONE"])
         click.echo(f"survey {survey.id}: {drift.responses} responses, "
-                   f"{'no drift' if drift.clean else f'{len(drift.items)} aggregate items drifted'}")
+                   f"{'no drift' if drift.clean else f'{len(drift.items)} aggregate items drifted'}"
+                   + (f", {drift.pending} tallies not folded yet (fold-pending or --fix folds them)"
+                      if drift.pending else ""))
         for key, differences in sorted(drift.items.items()):
             detail = ", ".join(f"{name} stored {have} recounted {want}" for name, (have, want) in sorted(differences.items()))
             click.echo(f"  {key}: {detail}" + (" (today or yesterday: not fixed, answers may be on their way)"
@@ -153,6 +155,21 @@ def reconcile_command(survey_ids, fix):
         drifted = drifted or not drift.clean
     if drifted and not fix:
         raise SystemExit(1)
+
+
+@click.command("fold-pending")
+@click.option("--survey", "survey_ids", multiple=True, help="Survey id (default: every survey).")
+@with_appcontext
+def fold_pending_command(survey_ids):
+    """Fold the tallies the stream consumer has not (it was stopped, or a batch was parked after its retries):
+    each is counted once, however often this runs."""
+    surveys = [_store().get_survey(s) for s in survey_ids] if survey_ids else _store().list_surveys()
+    for survey in surveys:
+        report = _store().fold_pending(survey.id)
+        click.echo(f"survey {survey.id}: {report.folded} tallies folded"
+                   + (f", stopped at {report.failed_at}: run again" if report.failed_at else ""))
+        if report.failed_at:
+            raise SystemExit(1)
 
 
 @click.command("erase-customer")
@@ -233,7 +250,7 @@ def export_command(survey_id, fmt, first, last, output):
 
 def register(app) -> None:
     for command in (init_db, create_owner_command, seed_demo_command, import_purchases_command, send_due_command,
-                    send_alerts_command, reconcile_command, erase_customer_command, export_command,
+                    send_alerts_command, reconcile_command, fold_pending_command, erase_customer_command, export_command,
                     backfill_indexes_command):
         app.cli.add_command(command)
 

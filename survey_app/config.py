@@ -11,6 +11,8 @@ DEFAULTS = {
     "TABLE_NAME": "survey-app-production",
     "AWS_REGION": "ap-southeast-3",
     "DYNAMODB_ENDPOINT": None,
+    "TALLY_FOLDING": "",  # "stream": the jobs function folds tallies from the table's stream; "inline": each write
+    # folds its own (no consumer: the demo on moto). Default: stream in production, inline in dev and test.
     "STATIC_URL": "",
     "TIMEZONE": "Asia/Jakarta",
     "DASHBOARD_DAYS": 90,
@@ -118,6 +120,10 @@ def check(config) -> None:
         config["SECRET_KEY"] = "dev-only-not-secret"
     if config.get("ENV") in DEV_ENVS:
         config["SESSION_COOKIE_SECURE"] = False
+    if not config.get("TALLY_FOLDING"):
+        config["TALLY_FOLDING"] = "inline" if config.get("ENV") in DEV_ENVS else "stream"
+    if config["TALLY_FOLDING"] not in ("inline", "stream"):
+        raise ConfigError(f"SURVEY_TALLY_FOLDING must be inline or stream, not {config['TALLY_FOLDING']!r}")
     if config.get("ENV") == "test":  # tests post at machine speed; the bot tests pin a clock and set their own
         config["OPEN_LINK_MIN_SECONDS"] = 0
 

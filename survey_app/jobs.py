@@ -3,6 +3,7 @@
 work with a margin left; the next run picks up the rest."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from .channels import build_channels
 from .services import Alerter, Sender, send_alerts, send_due
 from .services.case_threads import send_reply_alerts
 from .services.webhooks import deliver_due
+
+log = logging.getLogger(__name__)
 
 
 def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> Counter:
@@ -119,3 +122,21 @@ def owner_jobs_event(event, context):
         outcomes = Counter(owner_jobs().run_job(record["body"], _budget(context)) for record in event["Records"])
         current_app.logger.info("owner-jobs: %s", dict(outcomes))
         return dict(outcomes)
+
+
+def fold_tallies_event(event, context):
+    """Zappa `event_source` entry point (jobs stage): the table's DynamoDB stream, filtered to new tally items
+    (infra/template.yaml's event source mapping). Lambda's record shape: docs.aws.amazon.com/lambda/latest/dg/
+    with-ddb.html ({"Records": [{"eventID", "eventName", "dynamodb": {"NewImage", "SequenceNumber", ...},
+    "eventSourceARN"}]}). Returns ReportBatchItemFailures' answer: the first record not folded, from which Lambda
+    delivers the batch again (what was folded before it is never counted twice)."""
+    from .wsgi import app
+
+    with app.app_context():
+        return fold_stream_batch(current_app.extensions["survey_store"], event)
+
+
+def fold_stream_batch(store, event: dict) -> dict:
+    report = store.fold_records(event.get("Records", []))
+    log.info("fold: %d folded, %d already, failed at %r", report.folded, report.already, report.failed_at)
+    return {"batchItemFailures": [{"itemIdentifier": report.failed_at}] if report.failed_at else []}

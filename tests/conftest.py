@@ -15,6 +15,7 @@ from survey_app import create_app
 from survey_app.services import create_owner
 from survey_app.store import Store
 from tests import local_dynamodb
+from tests.dynamodb_stream import StreamFeed, StreamFedStore
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-3"
@@ -80,8 +81,13 @@ def engine(request):
 
 @pytest.fixture
 def store(engine) -> Store:
-    store = Store(f"survey-test-{uuid.uuid4().hex[:8]}", REGION, engine)
+    """On moto each write folds its own tallies (moto has no readable stream); on DynamoDB Local they are folded
+    from the table's real stream before an aggregate is read (tests/dynamodb_stream.py)."""
+    name = f"survey-test-{uuid.uuid4().hex[:8]}"
+    store = StreamFedStore(name, REGION, engine, fold_inline=False) if engine else Store(name, REGION)
     store.create_table()
+    if engine:
+        store.feed = StreamFeed(store)
     yield store
     if engine:
         store.client.delete_table(TableName=store.table_name)

@@ -24,6 +24,7 @@ class Drift:
     items: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     responses: int = 0
     held: list[str] = field(default_factory=list)  # drifted items of today or yesterday: reported, never fixed
+    pending: int = 0  # tallies written but not folded yet (their counts are not in the aggregates)
 
     @property
     def clean(self) -> bool:
@@ -35,9 +36,16 @@ def reconcile(store: Store, survey: Survey, fix: bool = False, now: datetime | N
     """Compares day and segment aggregates and the property-name list with a recount (invitation events 'inv#'
     are not recountable), each response counted with the definition version it answered; with `fix`, adds the
     differences so the aggregates equal the recount, except on today's and yesterday's items, where answers may
-    still be on their way: those are reported in `held`, never rewritten."""
+    still be on their way: those are reported in `held`, never rewritten. Tallies not folded yet are counted in
+    `pending`; with `fix` they are folded first (each once), so a correction never adds what a tally would add
+    again later."""
     expected: dict[str, Counter] = defaultdict(Counter)
     drift = Drift()
+    pending = store.pending_tallies(survey.id)
+    if fix and pending:
+        store.fold_tallies(pending)
+        pending = store.pending_tallies(survey.id)
+    drift.pending = len(pending)
     names: set[str] = set()
     definitions = _Definitions(store, survey)
     labels = stored_labels(store, survey)
@@ -61,10 +69,10 @@ def reconcile(store: Store, survey: Survey, fix: bool = False, now: datetime | N
             elif fix:
                 store.add_counters(survey.id, key, {name: w - h for name, (h, w) in differences.items()})
     missing = names - set(store.segment_properties(survey.id))
-    if missing:  # a property-name write that failed after its answer
+    if missing:  # a name in responses the folded tallies never brought (e.g. responses older than the set)
         drift.items["PROPS"] = {name: (0, 1) for name in sorted(missing)}
         if fix:
-            store.remember_properties(survey.id, missing)
+            store.add_property_names(survey.id, missing)
     return drift
 
 

@@ -12,8 +12,8 @@ from ..domain.chat_survey import ChatState
 from ..domain.models import FollowUp, Response
 from ..errors import AlreadyAnswered
 from .cases import case_record
-from .responses import _aggregate_keys, _comment_record
-from .table import TTL_ATTRIBUTE, Table, add_counters, from_item, to_item
+from .responses import _comment_record, response_tally
+from .table import TTL_ATTRIBUTE, Table, from_item, to_item
 
 
 def _state_key(token: str) -> dict:
@@ -85,8 +85,7 @@ class ChatItems(Table):
             condition = "attribute_exists(pk)" if case_exists else "attribute_not_exists(pk)"
             items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": condition}})
         if counters:
-            items += [{"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)}
-                      for sk in _aggregate_keys(response)]
+            items.append(response_tally(response, counters, f"chat-{response.response_id}-{question_id}", at=at))
         try:
             self._transact(items)
         except AlreadyAnswered:

@@ -8,7 +8,8 @@ from dataclasses import asdict
 from ..domain.models import FAILED, OPENED, QUEUED, SCHEDULED, SENDING, SENT, UNCONFIRMED, Invitation
 from ..errors import AlreadyAnswered, Duplicate, NotFound
 from .contacts import contact_index_puts
-from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, add_counters, from_item, to_item
+from .table import GSI1, GSI2, TTL_ATTRIBUTE, Table, from_item, to_item
+from .tallies import tally_put, utc_now_iso
 
 DUE_QUEUE = "DUE"
 
@@ -125,7 +126,7 @@ class InvitationItems(Table):
         day, counter = count
         try:
             self._transact([{"Update": update},
-                            {"Update": add_counters(f"AGG#{invitation.survey_id}", f"DAY#{day}", {counter: 1})}])
+                            tally_put(invitation.survey_id, {f"DAY#{day}": {counter: 1}}, utc_now_iso())])
         except AlreadyAnswered:
             return False
         return True

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..domain.conversation import DELIVERY_ORDER, InboundMessage, StatusUpdate
 from ..errors import AlreadyAnswered
 from .contacts import inbound_index_put
-from .table import GSI1, Table, add_counters, from_item, to_item
+from .table import GSI1, Table, from_item, to_item
+from .tallies import tally_put
 
 MESSAGE_DAYS = 90  # a status arrives within days; the reference is kept a little longer than an invitation lives
 INBOX = "INBOX"
@@ -55,7 +56,7 @@ class MessageItems(Table):
         }}] + [{"Update": u} for u in also]
         if counters:
             survey_id, day, names = counters
-            items.append({"Update": add_counters(f"AGG#{survey_id}", f"DAY#{day}", names)})
+            items.append(tally_put(survey_id, {f"DAY#{day}": names}, update.at))
         try:
             self._transact(items)
         except AlreadyAnswered:

@@ -1,19 +1,18 @@
-"""Responses, their comments and the per-day / per-segment aggregate counters written with them."""
+"""Responses, their comments, the tallies written with them and the per-day / per-segment aggregates they fold into."""
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import Iterable, Iterator, Mapping
 
 from ..domain.models import ANSWERED, Comment, FollowUp, Response
-from ..errors import NotFound, StoreUnavailable
+from ..errors import NotFound
 from .cases import case_record
 from .table import Table, add_counters, from_item, to_item
+from .tallies import TallyItems, properties_update, tally_put, utc_now_iso
 
 SEGMENT_VALUE_MAX = 100
 COMMENT_PAGE = 100  # comment items read per Query page
-log = logging.getLogger(__name__)
 
 
 def segment_sk(prop: str, day: str, value: str) -> str:
@@ -51,27 +50,23 @@ def _aggregate_keys(response: Response) -> list[str]:
     ]
 
 
-def _properties_update(survey_id: str, names: set[str]) -> dict:
-    """Remembers which segment properties a survey has, so the dashboard can offer them without a scan."""
-    return {
-        "Key": to_item({"pk": f"AGG#{survey_id}", "sk": "PROPS"}),
-        "UpdateExpression": "ADD #names :names",
-        "ExpressionAttributeNames": {"#names": "names"},
-        "ExpressionAttributeValues": to_item({":names": names}),
-    }
+def response_tally(response: Response, counters: Mapping[str, int], tally_id: str, at: str = "") -> dict:
+    """The response's counters for its day and each of its segment items, as one tally of its own."""
+    return tally_put(response.survey_id, {sk: counters for sk in _aggregate_keys(response)},
+                     at or response.submitted_at, tally_id)
 
 
 def _counters_of(item: Mapping[str, object]) -> dict[str, int]:
     return {k: int(v) for k, v in item.items() if k not in ("pk", "sk") and isinstance(v, (int, float))}
 
 
-class ResponseItems(Table):
+class ResponseItems(TallyItems):
     def record_response(
         self, response: Response, counters: Mapping[str, int], texts: Mapping[str, str], score: int | None,
         labels: Mapping[str, object] | None = None, case: FollowUp | None = None,
     ) -> None:
-        """Response, comment, follow-up case and every aggregate counter in one transaction, at most once
-        per invitation: nothing is half-written.
+        """Response, comment, follow-up case and the response's tally in one transaction, at most once per
+        invitation: nothing is half-written, and nothing shared with another answer is touched.
 
         :raises AlreadyAnswered: the invitation (or this open-link submission) was answered before.
         """
@@ -92,21 +87,8 @@ class ResponseItems(Table):
             items.append({"Put": {"Item": to_item(_comment_record(response, texts, score, labels or {}))}})
         if case is not None:
             items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": "attribute_not_exists(pk)"}})
-        for sk in _aggregate_keys(response):
-            items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
+        items.append(response_tally(response, counters, f"answer-{response.response_id}"))
         self._transact(items, token=response.submission_id)
-        try:
-            self.remember_properties(response.survey_id, set(response.segments))
-        except StoreUnavailable as error:  # the answer is safe; `reconcile` reports the missing name and adds it
-            log.warning("property names of survey %s not remembered: %s", response.survey_id, error)
-
-    def remember_properties(self, survey_id: str, names: set[str]) -> None:
-        """The survey's property names, written only when this instance has not seen them yet, outside the
-        answer's transaction: the list is one item every answer of the survey would otherwise contend for."""
-        known = self.__dict__.setdefault("_known_properties", {}).setdefault(survey_id, set())
-        if names and not names <= known:
-            self._call("update_item", **_properties_update(survey_id, names))
-            known.update(names)
 
     def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
                        texts: Mapping[str, str], score: int | None, amended_at: str,
@@ -132,8 +114,7 @@ class ResponseItems(Table):
             condition = "attribute_exists(pk)" if case_exists else "attribute_not_exists(pk)"
             items.append({"Put": {"Item": to_item(case_record(case)), "ConditionExpression": condition}})
         if counters:
-            for sk in _aggregate_keys(response):
-                items.append({"Update": add_counters(f"AGG#{response.survey_id}", sk, counters)})
+            items.append(response_tally(response, counters, f"amend-{response.response_id}", at=amended_at))
         self._transact(items, token=f"m{response.submission_id}" if response.submission_id else None)
 
     def get_response(self, survey_id: str, response_id: str) -> Response:
@@ -158,7 +139,7 @@ class ResponseItems(Table):
             self._call("update_item", **add_counters(pk, sk, dict(counters)))
         for survey_id, survey_names in names.items():
             if survey_names:
-                self._call("update_item", **_properties_update(survey_id, survey_names))
+                self._call("update_item", **properties_update(survey_id, survey_names))
         return sum(1 for w in writes if w["pk"].startswith("RESP#"))
 
     def response_exists(self, survey_id: str, response_id: str) -> bool:
@@ -202,15 +183,12 @@ class ResponseItems(Table):
         return {i["sk"][4:]: _counters_of(i) for i in items}
 
     def add_day_counters(self, survey_id: str, day: str, counters: Mapping[str, int], once: str = "") -> None:
-        """Invitation events (sent, failed, opened...) counted on the day they happened. With `once` (an id of the
-        event, at most 36 characters), a retried call whose first reply was lost does not count it again: the ADD
-        goes as a transaction whose ClientRequestToken DynamoDB remembers for ten minutes."""
-        if once:
-            self._transact([{"Update": add_counters(f"AGG#{survey_id}", f"DAY#{day}", counters)}], token=once)
-        else:
-            self.add_counters(survey_id, f"DAY#{day}", counters)
+        """Invitation events (sent, failed, opened...) counted on the day they happened, as a tally (store/tallies.py).
+        With `once` (an id of the event), a retried call whose first reply was lost does not count it again."""
+        self.add_tally(survey_id, {f"DAY#{day}": counters}, utc_now_iso(), once)
 
     def add_counters(self, survey_id: str, sk: str, counters: Mapping[str, int]) -> None:
+        """Straight into an aggregate item: `reconcile`'s corrections only, never on a customer's path."""
         self._call("update_item", **add_counters(f"AGG#{survey_id}", sk, counters))
 
     def aggregate_items(self, survey_id: str) -> Iterator[tuple[str, dict[str, int]]]:

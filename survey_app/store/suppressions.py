@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from ..errors import AlreadyAnswered
-from .table import TTL_ATTRIBUTE, Table, add_counters, to_item
+from .table import TTL_ATTRIBUTE, Table, to_item
+from .tallies import tally_put
 
 UNDELIVERABLE, OPTED_OUT = "undeliverable", "opted_out"
 
@@ -36,7 +37,7 @@ class SuppressionItems(Table):
                                                                          TTL_ATTRIBUTE: expires_epoch}),
                           "ConditionExpression": "attribute_not_exists(pk)"}}]
         items += [{"Update": _mark(contact, kind, reason, now)} for contact, kind, reason in marks]
-        items += [{"Update": add_counters(f"AGG#{survey_id}", f"DAY#{day}", counters)}
+        items += [tally_put(survey_id, {f"DAY#{day}": counters}, now)
                   for (survey_id, day), counters in day_counters.items() if counters]
         try:
             self._transact(items)

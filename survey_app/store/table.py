@@ -37,6 +37,7 @@ KEY_SCHEMA = {
     ],
 }
 TRANSACTION_ATTEMPTS = 5
+STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}  # the tally consumer reads new tally items
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -79,10 +80,13 @@ def cancellation_reasons(error: ClientError) -> list[str]:
 class Table:
     """Handed its table name; builds the boto3 client on first use so import and cold start stay cheap."""
 
-    def __init__(self, table_name: str, region: str, endpoint_url: str | None = None):
+    def __init__(self, table_name: str, region: str, endpoint_url: str | None = None, fold_inline: bool = True):
+        """`fold_inline`: fold each write's tallies right after it (store/tallies.py); False where the table's stream
+        consumer folds them (production, and the tests that read DynamoDB Local's stream)."""
         self.table_name = table_name
         self.region = region
         self.endpoint_url = endpoint_url
+        self.fold_inline = fold_inline
         self._client = None
 
     @property
@@ -172,6 +176,7 @@ class Table:
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=items, **extra)
+                self._written(items)
                 return
             except ClientError as error:
                 code = error.response["Error"]["Code"]
@@ -188,6 +193,9 @@ class Table:
                 raise StoreUnavailable(f"transaction failed: {error}") from error
             time.sleep(random.uniform(0, 0.05 * 2**attempt))
 
+    def _written(self, items: list[dict]) -> None:
+        """Called after a transaction succeeded (store/tallies.py folds its tallies where no stream consumer runs)."""
+
     def _batch_put(self, records: list[dict]) -> None:
         for start in range(0, len(records), 25):
             pending = {self.table_name: [{"PutRequest": {"Item": to_item(r)}} for r in records[start:start + 25]]}
@@ -202,7 +210,8 @@ class Table:
     def create_table(self) -> bool:
         """Create the table, its indexes and TTL; returns False when it already exists."""
         try:
-            self.client.create_table(TableName=self.table_name, BillingMode="PAY_PER_REQUEST", **KEY_SCHEMA)
+            self.client.create_table(TableName=self.table_name, BillingMode="PAY_PER_REQUEST", **KEY_SCHEMA,
+                                     StreamSpecification=STREAM)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceInUseException":
                 return False

@@ -13,8 +13,8 @@ from typing import Iterator, Mapping
 from ..domain.custom_themes import OwnerTheme, Vocabulary
 from ..domain.models import Response, Text
 from ..errors import AlreadyAnswered
-from .responses import _aggregate_keys
-from .table import Table, add_counters, to_item
+from .responses import response_tally
+from .table import Table, to_item
 
 THEMES_PK = "THEMES"
 LEARNT_SK = "LEARNT"
@@ -113,8 +113,8 @@ class ThemeItems(Table):
                                    "(attribute_not_exists(label_version) OR label_version = :version)",
             "ExpressionAttributeValues": to_item(values)}}]
         if change.counters:
-            items += [{"Update": add_counters(f"AGG#{comment.survey_id}", sk, change.counters)}
-                      for sk in _aggregate_keys(change.response)]
+            items.append(response_tally(change.response, change.counters,
+                                        f"label-{comment.response_id}-{comment.label_version + 1}", at=change.at))
         if change.learnt is not None:
             items.append({"Put": {
                 "Item": to_item({"pk": THEMES_PK, "sk": LEARNT_SK, "weights": json.dumps(change.learnt),

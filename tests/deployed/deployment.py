@@ -79,6 +79,7 @@ class Deployment:
     stage_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     front: Front | None = None
     probe_front: Front | None = None
+    stream_mapping: event_sources.StreamMapping | None = None
 
     # -- addresses --------------------------------------------------------------------------------------------
     @property
@@ -168,6 +169,18 @@ class Deployment:
         name = event_sources.lambda_name(config["project_name"], stage)
         return self.invoke(event_sources.scheduled_event(function, name, config["aws_region"], kwargs), stage)
 
+    def start_stream_mapping(self, stage: str = "production_jobs") -> event_sources.StreamMapping:
+        """The stage's event source on the table's stream (the tally consumer), polling in the background."""
+        if self.stream_mapping is None:
+            config = self.stage_config(stage)
+            source = next(e["event_source"] for e in config.get("events", [])
+                          if ":dynamodb:" in e.get("event_source", {}).get("arn", ""))
+            stream_arn = self.aws_client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+            streams = aws_services.client("dynamodbstreams", self.dynamodb_endpoint)
+            self.stream_mapping = event_sources.StreamMapping(self.function(stage), streams, stream_arn,
+                                                              source["arn"], int(source.get("batch_size", 100)))
+        return self.stream_mapping
+
     def drain_queue(self, stage: str, queue_url: str) -> event_sources.DrainReport:
         """The stage's SQS event source mapping for this queue, run until the queue shows no message.
         :raises LookupError: no `event_source` of the stage names this queue."""
@@ -197,6 +210,8 @@ class Deployment:
         return Store(self.table_name, self.region, self.dynamodb_endpoint)
 
     def close(self) -> None:
+        if self.stream_mapping:
+            self.stream_mapping.close()
         for front in (self.front, self.probe_front):
             if front:
                 front.close()
@@ -249,6 +264,7 @@ def running(dynamodb_endpoint: str):
                 deployment.store().create_table()
             try:
                 deployment.front = Front(api, deployment.function(WEB_STAGE))
+                deployment.start_stream_mapping()  # as the deployed table's stream always feeds the jobs function
                 yield deployment
             finally:
                 deployment.close()

@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from survey_app import create_app
 from survey_app.store import GSI1, KEY_SCHEMA, TTL_ATTRIBUTE
+from survey_app.store.table import STREAM
 from tests.conftest import REGION, ROOT, unavailable
 from tests.factories import answer_page, make_invitation, make_survey
 
@@ -101,6 +102,24 @@ def test_table_in_template_matches_the_store(template):
     assert props["DeletionProtectionEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_the_tables_stream_feeds_the_tally_consumer_as_the_store_expects(template):
+    """The stream the consumer reads (new images), a mapping that retries from the first tally not folded and
+    parks a batch after its retries, filtered to tally inserts, and the jobs stage routing it to the consumer."""
+    table = only(resources_of_type(template, "AWS::DynamoDB::Table"))["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": STREAM["StreamViewType"]}
+    mapping = only(resources_of_type(template, "AWS::Lambda::EventSourceMapping"))["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["MaximumRetryAttempts"] >= 1 and "OnFailure" in mapping["DestinationConfig"]
+    pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "TALLY#"}]}}}}
+    settings = json.loads((ROOT / "zappa_settings.json").read_text(encoding="utf-8"))
+    for stage in ("production_jobs", "dev_jobs"):
+        sources = [e for e in settings[stage]["events"] if ":dynamodb:" in e.get("event_source", {}).get("arn", "")]
+        assert [e["function"] for e in sources] == ["survey_app.jobs.fold_tallies_event"], stage
+        assert sources[0]["event_source"]["batch_size"] == mapping["BatchSize"]
 
 
 def test_throttle_alarm_watches_the_table_and_every_index(template):

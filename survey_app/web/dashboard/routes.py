@@ -114,7 +114,8 @@ def dashboard(survey_id: str):
                            theme_labels=THEME_LABELS, examined=COMMENTS_EXAMINED,
                            drop_off=None if filters.segment else drop_off(current_store(), survey, summary.totals,
                                                                           filters.first_day, filters.last_day),
-                           filter_args=_filter_args(form), link_args=_filter_args(form, "segment"))
+                           filter_args=_filter_args(form), link_args=_filter_args(form, "segment"),
+                           counted_up_to=current_store().counted_up_to(survey.id))
 
 
 def _filter_args(form, *leave_out: str) -> dict[str, str]:

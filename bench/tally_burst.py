@@ -1,0 +1,127 @@
+"""A burst of answers to one survey on DynamoDB Local for `--seconds`, as fast as `--writers` threads can drive it
+through the services (each answer: its invitation's update, response, comment or case when there is one, and a
+tally; nothing shared), while a consumer thread reads the table's real stream as Lambda's event source mapping
+does (tests/dynamodb_stream.py: TRIM_HORIZON, batches of up to 500 tally records) and folds them with the
+production code (store.fold_records). Reported: answers/s, answers refused with an error a customer would see,
+the lag from each answer to the end of the fold that counted it (p50, p99), tallies per fold transaction, and
+whether the aggregates equal a recount (reconcile) once the stream is drained. DynamoDB Local allows 10 items per
+transaction (AWS: 100), so the consumer here folds at most a few tallies per transaction: the lag is an upper
+bound for AWS's engine, and the engine's transaction conflicts (which DynamoDB Local does not reproduce) are argued
+on paper in docs/data-model.md."""
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import uuid
+from datetime import datetime
+
+from common import REGION, dynamodb_local, percentile, print_result, row, seed_survey
+
+from survey_app.services import create_invitation, reconcile, submit_response
+from survey_app.store import Store
+from tests.dynamodb_stream import StreamFeed
+
+
+class Consumer(threading.Thread):
+    """Drains the stream every 250 ms (Lambda polls a shard about four times a second) until told to stop."""
+
+    def __init__(self, store: Store):
+        super().__init__(daemon=True)
+        self.feed, self.store = StreamFeed(store, batch_size=500), store
+        self.lags: list[float] = []
+        self.stopping = threading.Event()
+        self.folded = self.transactions = 0
+
+    def fold(self, records):
+        report = self.store.fold_records(records)
+        done = time.time()
+        for record in records:
+            at = record["dynamodb"]["NewImage"].get("at", {}).get("S", "")
+            if record["dynamodb"]["Keys"]["sk"]["S"].startswith("answer-") and at:
+                self.lags.append(done - datetime.fromisoformat(at).timestamp())
+        self.folded += report.folded
+        return report
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.feed.drain(self.fold)
+            self.stopping.wait(0.25)
+        self.feed.drain(self.fold)
+
+
+def burst(endpoint: str, seconds: float, writers: int) -> dict:
+    writer_store = Store(f"bench-{uuid.uuid4().hex[:8]}", REGION, endpoint, fold_inline=False)
+    writer_store.create_table()
+    consumer_store = Store(writer_store.table_name, REGION, endpoint, fold_inline=False)
+    transactions = []
+    real = consumer_store.client.transact_write_items
+    consumer_store.client.transact_write_items = lambda **kw: transactions.append(len(kw["TransactItems"])) or real(**kw)
+    survey = seed_survey(writer_store)
+    consumer = Consumer(consumer_store)
+    consumer.start()
+    answered, refused, lock = [0], [], threading.Lock()
+    deadline = time.time() + seconds
+
+    def write(n: int):
+        local = Store(writer_store.table_name, REGION, endpoint, fold_inline=False)  # a Lambda instance each
+        i = 0
+        while time.time() < deadline:
+            i += 1
+            try:
+                invitation = create_invitation(local, survey, customer_name=f"Pelanggan {n}-{i}",
+                                               email=f"p{n}-{i}@bench.test",
+                                               properties={"city": ("Bandung", "Medan", "Jakarta", "Makassar")[i % 4]})
+                submit_response(local, survey, {"nps": (n + i) % 11}, language="id",
+                                submission_id=uuid.uuid4().hex, invitation=invitation)
+            except Exception as error:  # noqa: BLE001 - what the customer would see as "please send again"
+                with lock:
+                    refused.append(repr(error)[:200])
+                continue
+            with lock:
+                answered[0] += 1
+
+    started = time.time()
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.time() - started
+    consumer.stopping.set()
+    consumer.join()
+    drift = reconcile(writer_store, survey)
+    day_total = sum(c.get("n", 0) for c in writer_store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values())
+    return {"answered": answered[0], "refused": refused, "seconds": elapsed, "lags": consumer.lags,
+            "clean": drift.clean and not drift.held, "drift": drift.items, "counted": day_total,
+            "transactions": transactions, "folded": consumer.folded}
+
+
+def run(seconds: float = 60, writers: int = 8) -> dict:
+    with dynamodb_local() as endpoint:
+        result = burst(endpoint, seconds, writers)
+    lags, n = sorted(result["lags"]), result["answered"]
+    per_transaction = result["folded"] / max(1, len(result["transactions"]))
+    rate = n / result["seconds"]
+    rows = [
+        row(f"Answer burst, one survey, {writers} writers, {result['seconds']:.0f} s (DynamoDB Local)",
+            f"{n:,} answers ({rate:.0f}/s); {len(result['refused'])} refused", target="0 refused",
+            met=not result["refused"]),
+        row("Aggregates after the stream drained", f"n = {result['counted']:,} of {n:,}; reconcile "
+            + ("clean" if result["clean"] else f"drift {list(result['drift'])[:3]}"), target="equal, clean",
+            met=result["clean"] and result["counted"] == n),
+        row("Lag answer -> folded", f"p50 {percentile(lags, 50):.2f} s, p99 {percentile(lags, 99):.2f} s",
+            target="p99 <= 5 s", met=bool(lags) and percentile(lags, 99) <= 5.0),
+    ]
+    notes = [f"{len(result['transactions']):,} fold transactions, {per_transaction:.1f} tallies each on average "
+             f"(DynamoDB Local's limit of 10 items per transaction; AWS allows 100)"]
+    if result["refused"]:
+        notes.append(f"first refusal: {result['refused'][0]}")
+    return {"rows": rows, "notes": notes}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--writers", type=int, default=8)
+    print_result(run(**vars(parser.parse_args())))
