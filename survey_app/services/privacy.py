@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..store import Store
 
 ACTION = "erase-customer"
+PAGE = 100  # received-message entries read at a time
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,7 @@ def erase_holdings(store: Store, contact: str, entries: list[dict], at: str, tex
     total = Erasure()
     for entry in entries:
         if entry.get("kind") == "inbound":  # a WhatsApp message from the phone, kept in the inbox or not
-            total += Erasure(messages=int(store.erase_inbound(entry["message_id"], entry["received_at"])))
-            store.drop_holding(contact, entry)
+            total += _erase_message(store, contact, entry)
             continue
         survey_id, token = entry["survey_id"], entry["token"]
         if survey_id not in text_questions:
@@ -81,9 +81,18 @@ def erase_holdings(store: Store, contact: str, entries: list[dict], at: str, tex
             deliveries=store.erase_deliveries(survey_id, token, at),
             messages=store.erase_thread(survey_id, token))
         for sibling in entry.get("contacts") or [contact]:  # the invitation's other contact left with it
+            if sibling != contact:  # and what it wrote to the WhatsApp number (erased by e-mail, found by phone)
+                while inbound := store.inbound_holdings(sibling, PAGE):
+                    total += sum((_erase_message(store, sibling, message) for message in inbound), Erasure())
             store.drop_holding(sibling, entry)
             store.forget_contact(sibling)
     return total
+
+
+def _erase_message(store: Store, contact: str, entry: dict) -> Erasure:
+    erased = Erasure(messages=int(store.erase_inbound(entry["message_id"], entry["received_at"])))
+    store.drop_holding(contact, entry)
+    return erased
 
 
 def _text_questions(store: Store, survey_id: str) -> list[str] | None:

@@ -46,6 +46,13 @@ class ContactIndexItems(Table):
                               ExpressionAttributeValues=to_item({":pk": index_pk(contact)}))
         return items
 
+    def inbound_holdings(self, contact: str, limit: int) -> list[dict]:
+        """The first `limit` received-message entries of a phone (as `holdings` gives them)."""
+        items, _ = query_page(self, "", limit, KeyConditionExpression="pk = :pk AND begins_with(sk, :inbound)",
+                              ConsistentRead=True,
+                              ExpressionAttributeValues=to_item({":pk": index_pk(contact), ":inbound": INBOUND}))
+        return items
+
     def index_stored_invitations(self, survey_id: str) -> int:
         """Entries for a survey's invitations stored before the index existed (`survey-app index-contacts`, once
         after upgrading; writing an entry again changes nothing)."""

@@ -77,10 +77,12 @@ def test_erasing_an_expired_customer_leaves_none_of_their_data_in_any_item(app, 
 def test_erasure_by_email_also_drops_the_phone_of_the_same_invitation_and_a_second_one_finds_nothing(app, store):
     survey = make_survey(store)
     rina = answered_by(store, survey, NAME, PHONE, EMAIL, COMMENT, "SHP-0003")
+    wrote = InboundMessage("wamid.inbox2", PHONE, "2026-12-01T11:05:00+00:00", "text", WROTE, profile_name=NAME)
+    assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
     with app.app_context():
         job = owner_jobs().start_erasure("dpo@example.test", email=EMAIL.upper())
-    assert job.result == {"invitations": 1, "responses": 1, "cases": 1, "deliveries": 0, "messages": 0}
-    assert store.get_invitation(rina.token).phone == ""
+    assert job.result == {"invitations": 1, "responses": 1, "cases": 1, "deliveries": 0, "messages": 1}
+    assert store.get_invitation(rina.token).phone == "" and store.inbox() == []  # what the phone wrote went too
     assert store.holdings(PHONE, 10) == [] and store.holdings(EMAIL, 10) == []
     with app.app_context():
         again = owner_jobs().start_erasure("dpo@example.test", phone=PHONE)
