@@ -432,3 +432,18 @@ def test_a_configured_channel_that_cannot_send_by_itself_is_never_handed_the_mes
     retry = store.get_invitation(invitation.token)
     assert (retry.state, retry.attempts, retry.failure, retry.handing_over_at, manual.handed) == (
         "scheduled", 1, "channel 'manual' cannot send automatically", "", [])
+
+
+def test_a_message_id_that_could_not_be_recorded_is_logged_with_its_invitation_and_the_error(app, store, monkeypatch,
+                                                                                               caplog):
+    survey = email_survey(store)
+    (token,) = due(store, survey)
+
+    def outage(*args, **kwargs):
+        raise StoreUnavailable("DynamoDB failed after retries")
+
+    monkeypatch.setattr(store, "put_message_ref", outage)
+    with caplog.at_level("WARNING", logger="survey_app.services.sending"):
+        assert run(app, store, ScriptedEmail(), NOW) == {"sent": 1}
+    assert [r.getMessage() for r in caplog.records if r.name == "survey_app.services.sending"] == [
+        f"message ses-1 of {token} not recorded: DynamoDB failed after retries"]  # its reports will be ignored
