@@ -27,26 +27,25 @@ class Tally:
 
 @dataclass
 class FoldChunk:
-    """Tallies folded together in one transaction: their summed counters per aggregate item."""
+    """Tallies folded together in one transaction: their summed counters per aggregate item, and per survey the
+    segment property names they bring and the newest event among them."""
 
     tallies: list[Tally] = field(default_factory=list)
     totals: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    properties: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    newest: dict[str, str] = field(default_factory=dict)
 
     def item_count(self) -> int:
-        return len(self.tallies) + len(self.totals) + len(self.properties())
-
-    def properties(self) -> dict[str, set[str]]:
-        """Segment property names per survey (from SEG#<property>#<day>#<value> keys)."""
-        names: dict[str, set[str]] = defaultdict(set)
-        for survey_id, sk in self.totals:
-            if sk.startswith("SEG#"):
-                names[survey_id].add(sk.split("#", 2)[1])
-        return dict(names)
+        """Items its transaction writes: each tally, each aggregate, and per survey its names and freshness."""
+        return len(self.tallies) + len(self.totals) + len(self.properties) + len(self.newest)
 
     def add(self, tally: Tally) -> None:
         self.tallies.append(tally)
         for sk, counters in tally.adds.items():
             self.totals[(tally.survey_id, sk)].update({k: int(v) for k, v in counters.items() if v})
+            if sk.startswith("SEG#"):  # SEG#<property>#<day>#<value>
+                self.properties[tally.survey_id].add(sk.split("#", 2)[1])
+        self.newest[tally.survey_id] = max(self.newest.get(tally.survey_id, ""), tally.at)
 
 
 def tally_shard(tally_id: str) -> int:
@@ -55,10 +54,10 @@ def tally_shard(tally_id: str) -> int:
 
 
 def _new_targets(chunk: FoldChunk, tally: Tally) -> int:
-    """Aggregate items (and property-name items) the tally would add to the chunk's transaction."""
+    """Items the tally would add to the chunk's transaction besides itself."""
     new = sum(1 for sk in tally.adds if (tally.survey_id, sk) not in chunk.totals)
     has_segments = any(sk.startswith("SEG#") for sk in tally.adds)
-    return new + (has_segments and tally.survey_id not in chunk.properties())
+    return new + (has_segments and tally.survey_id not in chunk.properties) + (tally.survey_id not in chunk.newest)
 
 
 def plan_chunks(tallies: Iterable[Tally], limit: int = FOLD_TRANSACTION_ITEMS) -> list[FoldChunk]:

@@ -43,6 +43,16 @@ def properties_update(survey_id: str, names: set[str]) -> dict:
     }
 
 
+def freshness_update(survey_id: str, newest: str, now: int) -> dict:
+    """The dashboard's "counted up to": the newest event of the chunk. Chunks of several shards may commit out of
+    order, so it can step back a little until the next chunk; a condition would cancel the whole fold instead."""
+    return {
+        "Key": to_item({"pk": f"AGG#{survey_id}", "sk": FRESHNESS_SK}),
+        "UpdateExpression": "SET newest = :newest, folded_at = :now",
+        "ExpressionAttributeValues": to_item({":newest": newest, ":now": now}),
+    }
+
+
 def tally_pk(survey_id: str, tally_id: str) -> str:
     return f"TALLY#{survey_id}#{tally_shard(tally_id)}"
 
@@ -69,7 +79,6 @@ class FoldReport:
     folded: int = 0
     already: int = 0  # delivered again after being folded: skipped
     failed_at: str = ""  # position of the first tally not folded (the stream's retry point); "" when all were
-    newest: dict[str, str] = field(default_factory=dict)  # survey -> newest `at` folded
 
 
 def _transaction_limit(error: StoreUnavailable) -> int:
@@ -112,8 +121,6 @@ class TallyItems(Table):
         report, pending = FoldReport(), list(tallies)
         while pending:
             pending = self._fold_in_chunks(pending, report)
-        for survey_id, newest in report.newest.items():
-            self._note_freshness(survey_id, newest)
         return report
 
     def _fold_in_chunks(self, tallies: list[Tally], report: FoldReport) -> list[Tally]:
@@ -131,9 +138,6 @@ class TallyItems(Table):
                 return self._stop(chunk, report, error)
             except Exception as error:  # noqa: BLE001 - reported as the retry point, never swallowed
                 return self._stop(chunk, report, error)
-            for tally in chunk.tallies:
-                if tally.at > report.newest.get(tally.survey_id, ""):
-                    report.newest[tally.survey_id] = tally.at
         return []
 
     @staticmethod
@@ -171,7 +175,8 @@ class TallyItems(Table):
         now = int(time.time())
         items = [{"Update": add_counters(f"AGG#{survey_id}", sk, {k: v for k, v in counters.items() if v})}
                  for (survey_id, sk), counters in chunk.totals.items() if any(counters.values())]
-        items += [{"Update": properties_update(survey_id, names)} for survey_id, names in chunk.properties().items()]
+        items += [{"Update": properties_update(survey_id, names)} for survey_id, names in chunk.properties.items()]
+        items += [{"Update": freshness_update(survey_id, newest, now)} for survey_id, newest in chunk.newest.items()]
         slots = {}
         for tally in chunk.tallies:
             slots[len(items)] = tally.tally_id
@@ -188,17 +193,6 @@ class TallyItems(Table):
         item = self._call("get_item", Key=to_item({"pk": tally_pk(tally.survey_id, tally.tally_id),
                                                    "sk": tally.tally_id}), ConsistentRead=True).get("Item")
         return not item or "folded_at" in item
-
-    def _note_freshness(self, survey_id: str, newest: str) -> None:
-        """The newest event folded for the survey (only ever moves forward); best effort: the counts are safe."""
-        try:
-            self._conditional(
-                "update_item", Key=to_item({"pk": f"AGG#{survey_id}", "sk": FRESHNESS_SK}),
-                UpdateExpression="SET newest = :newest, folded_at = :now",
-                ConditionExpression="attribute_not_exists(newest) OR newest < :newest",
-                ExpressionAttributeValues=to_item({":newest": newest, ":now": int(time.time())}))
-        except StoreUnavailable as error:
-            log.warning("'counted up to' of survey %s not moved: %s", survey_id, error)
 
     def add_property_names(self, survey_id: str, names: set[str]) -> None:
         """`reconcile --fix`: names a recount found that the set lacks."""
