@@ -197,10 +197,10 @@ def erase_customer_command(email, phone, actor):
 @click.command("backfill-indexes")
 @with_appcontext
 def backfill_indexes_command():
-    """Once after upgrading: contact-index entries for invitations stored before the index (so erasure finds them)
-    and day keys for responses stored before them (so exports read only their date range)."""
+    """Once after upgrading: contact-index entries for invitations and inbox messages stored before the index (so
+    erasure finds them) and day keys for responses stored before them (so exports read only their date range)."""
     surveys = _store().list_surveys()
-    written = sum(_store().index_stored_invitations(survey.id) for survey in surveys)
+    written = sum(_store().index_stored_invitations(survey.id) for survey in surveys) + _store().index_inbox()
     days = sum(_store().index_response_days(survey.id) for survey in surveys)
     click.echo(f"{written} contact index entries written, {days} responses given day keys")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..domain.models import Invitation
 from .jobs import query_page
-from .table import GSI1, Table, to_item
+from .table import GSI1, TTL_ATTRIBUTE, Table, to_item
 
 
 INBOUND = "MSGIN#"  # sk prefix of a received message's entry (an invitation's is <survey_id>#<token>)
@@ -22,12 +22,17 @@ def contact_index_puts(invitation: Invitation) -> list[dict]:
     return _puts(invitation.survey_id, invitation.token, invitation.order_ref, {invitation.email, invitation.phone})
 
 
-def inbound_index_put(phone: str, message_id: str, received_at: str) -> dict:
+def inbound_index_put(phone: str, message_id: str, received_at: str, expires_epoch: int) -> dict:
     """A transaction Put written with the claim of a customer's WhatsApp message (which keeps its text), so an
-    erasure finds the message and its inbox copy even from a number no invitation was sent to."""
-    return {"Put": {"Item": to_item({"pk": index_pk(phone), "sk": f"{INBOUND}{received_at}#{message_id}",
-                                     "kind": "inbound", "message_id": message_id, "received_at": received_at,
-                                     "contacts": [phone]})}}
+    erasure finds the message and its inbox copy even from a number no invitation was sent to. It expires with the
+    claim unless the message is kept in the owner's inbox (`keep_inbound_entry`)."""
+    return {"Put": {"Item": to_item(_inbound_key(phone, message_id, received_at) | {
+        "kind": "inbound", "message_id": message_id, "received_at": received_at, "contacts": [phone],
+        TTL_ATTRIBUTE: expires_epoch})}}
+
+
+def _inbound_key(phone: str, message_id: str, received_at: str) -> dict:
+    return {"pk": index_pk(phone), "sk": f"{INBOUND}{received_at}#{message_id}"}
 
 
 def _puts(survey_id: str, token: str, order_ref: str, contacts: set[str]) -> list[dict]:
@@ -63,6 +68,24 @@ class ContactIndexItems(Table):
                              {item.get("email", ""), item.get("phone", "")}):
                 self._call("put_item", **put["Put"])
                 count += 1
+        return count
+
+    def keep_inbound_entry(self, phone: str, message_id: str, received_at: str) -> None:
+        """The message stays in the owner's inbox for good, so its entry does too (a claim from before the entries
+        existed has none to keep)."""
+        self._conditional("update_item", Key=to_item(_inbound_key(phone, message_id, received_at)),
+                          UpdateExpression=f"REMOVE {TTL_ATTRIBUTE}", ConditionExpression="attribute_exists(pk)")
+
+    def index_inbox(self) -> int:
+        """Entries for inbox messages kept before the entries existed (`survey-app backfill-indexes`)."""
+        from .messages import INBOX  # messages writes entries with its claims: it imports this module
+
+        count = 0
+        for item in self._partition(INBOX):
+            key = _inbound_key(item["phone"], item["message_id"], item["received_at"])
+            self._call("put_item", Item=to_item(key | {"kind": "inbound", "message_id": item["message_id"],
+                                                       "received_at": item["received_at"], "contacts": [item["phone"]]}))
+            count += 1
         return count
 
     def drop_holding(self, contact: str, entry: dict) -> None:

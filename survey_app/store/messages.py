@@ -77,7 +77,8 @@ class MessageItems(Table):
                 "expires_epoch": _ttl(now_epoch)}
         try:
             self._transact([{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}},
-                            inbound_index_put(message.phone, message.message_id, message.received_at)])
+                            inbound_index_put(message.phone, message.message_id, message.received_at,
+                                              _ttl(now_epoch))])
         except AlreadyAnswered:
             return False
         return True
@@ -110,6 +111,8 @@ class MessageItems(Table):
         return [item for _, item in zip(range(limit), self._partition(thread_pk(survey_id, response_id)))]
 
     def add_to_inbox(self, message: InboundMessage) -> None:
+        """Kept for good, and so is the phone's index entry for it (kept first: an erasure must find the message)."""
+        self.keep_inbound_entry(message.phone, message.message_id, message.received_at)
         item = {"pk": INBOX, "sk": f"{message.received_at}#{message.message_id}", "phone": message.phone,
                 "text": message.text, "kind": message.kind, "profile_name": message.profile_name,
                 "message_id": message.message_id, "received_at": message.received_at}

@@ -135,3 +135,32 @@ def test_the_app_keys_suppression_hashes_with_its_own_secret():
 
     assert key("one") == key("one") != key("two")
     assert len(key("one")) == 32
+
+
+def index_entries(store, contact: str) -> dict[str, dict]:
+    page = store.client.query(TableName=store.table_name, KeyConditionExpression="pk = :pk",
+                              ExpressionAttributeValues={":pk": {"S": f"CONTACTDATA#{contact}"}})
+    return {item["message_id"]["S"]: item for item in page["Items"] if "message_id" in item}
+
+
+def test_a_message_kept_in_the_inbox_keeps_its_index_entry_and_one_handled_otherwise_expires_with_its_claim(store):
+    kept = InboundMessage("wamid.kept", PHONE, "2026-12-01T11:00:00+00:00", "text", WROTE)
+    stop = InboundMessage("wamid.stop", PHONE, "2026-12-01T11:01:00+00:00", "text", "berhenti")
+    assert handle_inbound(store, kept, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
+    assert handle_inbound(store, stop, lambda message: "wamid.out", ChatSettings(), NOW) == "opted_out"
+    entries = index_entries(store, PHONE)
+    assert "expires_epoch" not in entries["wamid.kept"]  # the inbox keeps it for good: so does the index
+    claim = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": "WAIN#wamid.stop"}, "sk": {"S": "WAIN"}})
+    assert entries["wamid.stop"]["expires_epoch"] == claim["Item"]["expires_epoch"]
+
+
+def test_backfill_indexes_adds_inbox_messages_kept_before_their_entries_so_erasure_finds_them(app, store):
+    wrote = InboundMessage("wamid.old", PHONE, "2026-11-01T08:00:00+00:00", "text", WROTE, profile_name=NAME)
+    assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
+    store.client.delete_item(TableName=store.table_name, Key={  # as a message kept before the entries existed
+        "pk": {"S": f"CONTACTDATA#{PHONE}"}, "sk": {"S": "MSGIN#2026-11-01T08:00:00+00:00#wamid.old"}})
+    result = app.test_cli_runner().invoke(args=["backfill-indexes"])
+    assert result.exit_code == 0 and "1 contact index entries written" in result.output
+    with app.app_context():
+        job = owner_jobs().start_erasure("dpo@example.test", phone=PHONE)
+    assert job.result["messages"] == 1 and store.inbox() == []
