@@ -1,6 +1,7 @@
 """Data out, as deployed: the read API answers through API Gateway's proxy event into the built zip with the key in
 its Authorization header, a page never near Lambda's 6 MB response limit however long the answers; a key's scope is
-refused there with the documented 403; the jobs function never sends a webhook to a private address."""
+refused there with the documented 403; webhook endpoints are managed through it by a key with that scope; the jobs
+function never sends a webhook to a private address."""
 from __future__ import annotations
 
 import json
@@ -101,3 +102,18 @@ def test_the_jobs_function_refuses_to_deliver_a_webhook_to_a_private_address_and
     finally:
         store.delete_webhook(hook["id"])
         listener.socket.close()
+
+
+def test_webhook_endpoints_are_managed_through_the_front_by_a_webhooks_key_and_a_private_address_is_refused(deployed):
+    store = deployed.store()
+    manager = {"Authorization": f"Bearer {create_api_key(store, 'crm', 'owner@example.test', scopes=['webhooks'])}",
+               "Content-Type": "application/json"}
+    body = json.dumps({"url": "https://127.0.0.1/hooks", "events": ["case.created"]}).encode()
+    refused = deployed.client().request("POST", "/api/v1/webhooks", body, manager)
+    assert refused.status == 400, refused.text
+    assert json.loads(refused.body)["error"]["message"] == "The address must be reachable on the public internet."
+    listed = deployed.client().get("/api/v1/webhooks", headers=manager)
+    assert listed.status == 200 and all(h["url"] != "https://127.0.0.1/hooks" for h in json.loads(listed.body)["webhooks"])
+    reader = {"Authorization": f"Bearer {create_api_key(store, 'bi', 'owner@example.test', scopes=['read'])}"}
+    forbidden = deployed.client().get("/api/v1/webhooks", headers=reader)
+    assert forbidden.status == 403 and json.loads(forbidden.body)["error"]["code"] == "scope_refused"
