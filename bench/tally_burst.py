@@ -28,7 +28,7 @@ class Consumer(threading.Thread):
 
     def __init__(self, store: Store):
         super().__init__(daemon=True)
-        self.feed, self.store = StreamFeed(store, batch_size=500), store
+        self.feed, self.store = StreamFeed.of(store, batch_size=500), store
         self.lags: list[float] = []
         self.stopping = threading.Event()
         self.folded = self.transactions = 0
@@ -41,7 +41,7 @@ class Consumer(threading.Thread):
             if record["dynamodb"]["Keys"]["sk"]["S"].startswith("answer-") and at:
                 self.lags.append(done - datetime.fromisoformat(at).timestamp())
         self.folded += report.folded
-        return report
+        return report.failed_at
 
     def run(self):
         while not self.stopping.is_set():

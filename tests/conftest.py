@@ -87,7 +87,7 @@ def store(engine) -> Store:
     store = StreamFedStore(name, REGION, engine, fold_inline=False) if engine else Store(name, REGION)
     store.create_table()
     if engine:
-        store.feed = StreamFeed(store)
+        store.feed = StreamFeed.of(store)
     yield store
     if engine:
         store.client.delete_table(TableName=store.table_name)

@@ -30,17 +30,25 @@ def lambda_record(record: dict, source_arn: str) -> dict:
     return dict(record, dynamodb=dynamodb, eventSourceARN=source_arn)
 
 
-class StreamFeed:
-    """Where each shard was left off; `drain()` folds everything written since."""
+class FoldStopped(RuntimeError):
+    """The consumer named a batch item failure: the shard's next read starts again at that record."""
 
-    def __init__(self, store: Store, batch_size: int = 500):
-        self.store = store
-        self.batch_size = batch_size
-        self.streams = boto3.client("dynamodbstreams", region_name=store.region, endpoint_url=store.endpoint_url)
-        self.arn = store.client.describe_table(TableName=store.table_name)["Table"]["LatestStreamArn"]
+
+class StreamFeed:
+    """Where each shard was left off; `drain(fold)` hands everything written since to `fold` in batches."""
+
+    def __init__(self, streams, stream_arn: str, batch_size: int = 500, source_arn: str = ""):
+        self.streams, self.arn, self.batch_size = streams, stream_arn, batch_size
+        self.source_arn = source_arn or stream_arn  # what the records say they came from
         self.sequence: dict[str, str] = {}  # shard -> last sequence number handed over
         self.iterators: dict[str, str] = {}  # shard -> where the next read starts
         self.batches: list[list[dict]] = []  # what each invocation received (tests look at them)
+
+    @classmethod
+    def of(cls, store: Store, batch_size: int = 500) -> "StreamFeed":
+        streams = boto3.client("dynamodbstreams", region_name=store.region, endpoint_url=store.endpoint_url)
+        arn = store.client.describe_table(TableName=store.table_name)["Table"]["LatestStreamArn"]
+        return cls(streams, arn, batch_size)
 
     def shards(self) -> list[str]:
         shards, start = [], {}
@@ -70,24 +78,46 @@ class StreamFeed:
             self.iterators[shard] = iterator
         return records
 
-    def drain(self, fold=None) -> int:
-        """Hands every new tally record to `fold` (default: the store's consumer) in batches; returns how many."""
-        fold = fold or self.store.fold_records
+    def drain(self, fold) -> int:
+        """Hands every new tally record to `fold` (records -> the position of the first not folded, "" when all
+        were) in batches; returns how many. :raises FoldStopped: `fold` named a position (retried next drain)."""
         handed = 0
         for shard in self.shards():
             records = self.read(shard)
             while records:
-                batch = [lambda_record(r, self.arn) for r in records[:self.batch_size]]
+                batch = [lambda_record(r, self.source_arn) for r in records[:self.batch_size]]
                 wanted = [r for r in batch if lambda_filter(r)]
                 if wanted:
                     self.batches.append(wanted)
-                    report = fold(wanted)
-                    if report.failed_at:
-                        raise RuntimeError(f"the consumer stopped at {report.failed_at}: Lambda would retry from there")
+                    failed_at = fold(wanted)
+                    if failed_at:
+                        self._restart_at(shard, batch, failed_at)
+                        raise FoldStopped(f"the consumer stopped at {failed_at}: Lambda retries from there")
                 handed += len(wanted)
                 self.sequence[shard] = batch[-1]["dynamodb"]["SequenceNumber"]
                 records = records[self.batch_size:]
         return handed
+
+    def _restart_at(self, shard: str, batch: list[dict], failed_at: str) -> None:
+        self.iterators.pop(shard, None)
+        before = [r for r in batch if int(r["dynamodb"]["SequenceNumber"]) < int(failed_at)]
+        if before:
+            self.sequence[shard] = before[-1]["dynamodb"]["SequenceNumber"]
+
+    def pending(self) -> bool:
+        """Whether any shard holds a record not handed over yet (reads without moving the feed)."""
+        for shard in self.shards():
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.sequence[shard]}
+                        if shard in self.sequence else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard, **position)["ShardIterator"]
+            if self.streams.get_records(ShardIterator=iterator, Limit=1)["Records"]:
+                return True
+        return False
+
+
+def fold_with(store: Store):
+    """The store's consumer as a feed's `fold`."""
+    return lambda records: store.fold_records(records).failed_at
 
 
 class StreamFedStore(Store):
@@ -100,7 +130,7 @@ class StreamFedStore(Store):
         if operation in ("query", "get_item") and self.feed is not None and _reads_aggregates(kwargs):
             feed, self.feed = self.feed, None  # no draining from inside a drain
             try:
-                feed.drain()
+                feed.drain(fold_with(self))
             finally:
                 self.feed = feed
         return super()._call(operation, **kwargs)

@@ -208,10 +208,12 @@ class Table:
                 raise StoreUnavailable("batch write left unprocessed items after retries")
 
     def create_table(self) -> bool:
-        """Create the table, its indexes and TTL; returns False when it already exists."""
+        """Create the table, its indexes and TTL; returns False when it already exists. Its stream only where a
+        consumer reads it (not `fold_inline`): moto keeps every stream record and deep-copies the table, records
+        included, for each item of each transaction, so a stream nobody reads makes moto quadratic."""
         try:
             self.client.create_table(TableName=self.table_name, BillingMode="PAY_PER_REQUEST", **KEY_SCHEMA,
-                                     StreamSpecification=STREAM)
+                                     **({} if self.fold_inline else {"StreamSpecification": STREAM}))
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceInUseException":
                 return False

@@ -175,10 +175,12 @@ class Deployment:
             config = self.stage_config(stage)
             source = next(e["event_source"] for e in config.get("events", [])
                           if ":dynamodb:" in e.get("event_source", {}).get("arn", ""))
+            from tests.dynamodb_stream import StreamFeed
+
             stream_arn = self.aws_client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
-            streams = aws_services.client("dynamodbstreams", self.dynamodb_endpoint)
-            self.stream_mapping = event_sources.StreamMapping(self.function(stage), streams, stream_arn,
-                                                              source["arn"], int(source.get("batch_size", 100)))
+            feed = StreamFeed(aws_services.client("dynamodbstreams", self.dynamodb_endpoint), stream_arn,
+                              int(source.get("batch_size", 100)), source_arn=source["arn"])
+            self.stream_mapping = event_sources.StreamMapping(self.function(stage), feed)
         return self.stream_mapping
 
     def drain_queue(self, stage: str, queue_url: str) -> event_sources.DrainReport:
@@ -204,10 +206,11 @@ class Deployment:
         return aws_services.client(service, endpoint)
 
     def store(self):
-        """The working tree's Store on the deployment's table: for seeding data from the test process only."""
+        """The working tree's Store on the deployment's table: for seeding data from the test process only. Its
+        tallies are folded by the jobs function from the stream, as the deployed functions' are."""
         from survey_app.store import Store
 
-        return Store(self.table_name, self.region, self.dynamodb_endpoint)
+        return Store(self.table_name, self.region, self.dynamodb_endpoint, fold_inline=False)
 
     def close(self) -> None:
         if self.stream_mapping:

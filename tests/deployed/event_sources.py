@@ -102,100 +102,58 @@ def drain(function: LambdaFunction, sqs, queue_url: str, batch_size: int, region
 
 class StreamMapping:
     """Lambda's event source mapping on the table's DynamoDB stream (infra/template.yaml TallyStreamMapping), run in
-    a thread: polls each shard about four times a second (Lambda's documented stream polling), applies the
-    mapping's FilterCriteria (tests/dynamodb_stream.lambda_filter), takes up to BatchSize records (no batching
-    window, as configured: MaximumBatchingWindowInSeconds 0), invokes with the documented record shape plus
-    `eventSourceARN` (the ARN the stage's Zappa `event_source` names, as the real mapping's ARN would be; Lambda
-    sends ApproximateCreationDateTime as epoch seconds), and on a batchItemFailures answer
-    (ReportBatchItemFailures) or a function error starts the next batch at the failed record.
+    a thread: polls the shards about four times a second (Lambda's documented stream polling) through
+    tests/dynamodb_stream.StreamFeed (its FilterCriteria, BatchSize, no batching window as configured:
+    MaximumBatchingWindowInSeconds 0; records in Lambda's shape with `eventSourceARN` the ARN the stage's Zappa
+    `event_source` names, as the real mapping's would be), invokes the function with each batch, and on a
+    batchItemFailures answer (ReportBatchItemFailures) or a function error polls again from the failed record.
     https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html, .../with-ddb-batchfailurereporting.html"""
 
-    def __init__(self, function: LambdaFunction, streams, stream_arn: str, source_arn: str, batch_size: int):
+    def __init__(self, function: LambdaFunction, feed):
         import threading
 
-        self.function, self.streams, self.stream_arn, self.source_arn = function, streams, stream_arn, source_arn
-        self.batch_size = batch_size
-        self.handed: dict[str, str] = {}  # shard -> last sequence number folded
+        self.function, self.feed = function, feed
         self.invocations: list[Invocation] = []
-        self.lags: list[float] = []  # seconds from each answer's tally `at` to the end of the invocation that folded it
+        self.lags: list[float] = []  # seconds from each answer's tally `at` to the end of the invocation folding it
         self.last_error = ""
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="stream-mapping", daemon=True)
         self.thread.start()
 
-    def _records(self, shard: str) -> tuple[list[dict], list[dict]]:
-        """(the records the filter lets through, every record read) after the last one handed over."""
-        from tests.dynamodb_stream import lambda_filter, lambda_record
+    def _invoke(self, records: list[dict]) -> str:
+        from datetime import datetime
 
-        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.handed[shard]}
-                    if shard in self.handed else {"ShardIteratorType": "TRIM_HORIZON"})
-        iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard, **position)["ShardIterator"]
-        records: list[dict] = []
-        while iterator and len(records) < self.batch_size:
-            page = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-            if not page["Records"]:
-                break
-            records += page["Records"]
-            iterator = page.get("NextShardIterator")
-        seen = records[:self.batch_size]
-        return [lambda_record(r, self.source_arn) for r in seen if lambda_filter(r)], seen
+        invocation = self.function.invoke({"Records": records})
+        self.invocations.append(invocation)
+        if invocation.error:
+            return records[0]["dynamodb"]["SequenceNumber"]
+        failures = (invocation.result or {}).get("batchItemFailures") or []
+        done = time.time()
+        for record in records:
+            at = record["dynamodb"]["NewImage"].get("at", {}).get("S", "")
+            if at and record["dynamodb"]["Keys"]["sk"]["S"].startswith("answer-") and not failures:
+                self.lags.append(done - datetime.fromisoformat(at).timestamp())
+        return failures[0]["itemIdentifier"] if failures else ""
 
     def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                for shard in [s["ShardId"] for s in
-                              self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]]:
-                    self._poll(shard)
-            except Exception as error:  # noqa: BLE001 - e.g. DynamoDB Local stopped at teardown; Lambda keeps polling
+                self.feed.drain(self._invoke)
+            except Exception as error:  # noqa: BLE001 - a failed batch (retried next poll), DynamoDB Local stopping
                 self.last_error = repr(error)
             self.stopping.wait(0.25)
-
-    def _poll(self, shard: str) -> None:
-        wanted, seen = self._records(shard)
-        if not seen:
-            return
-        if not wanted:
-            self.handed[shard] = seen[-1]["dynamodb"]["SequenceNumber"]
-            return
-        invocation = self.function.invoke({"Records": wanted})
-        self.invocations.append(invocation)
-        failures = (invocation.result or {}).get("batchItemFailures") if not invocation.error else [
-            {"itemIdentifier": wanted[0]["dynamodb"]["SequenceNumber"]}]
-        if failures:
-            failed = int(failures[0]["itemIdentifier"])
-            before = [r for r in seen if int(r["dynamodb"]["SequenceNumber"]) < failed]
-            if before:
-                self.handed[shard] = before[-1]["dynamodb"]["SequenceNumber"]
-            return
-        done = time.time()
-        for record in wanted:
-            at = record["dynamodb"]["NewImage"].get("at", {}).get("S", "")
-            if at and record["dynamodb"]["Keys"]["sk"]["S"].startswith("answer-"):
-                from datetime import datetime
-
-                self.lags.append(done - datetime.fromisoformat(at).timestamp())
-        self.handed[shard] = seen[-1]["dynamodb"]["SequenceNumber"]
 
     def state(self) -> str:
         """What to print when it did not catch up."""
         last = self.invocations[-1] if self.invocations else None
         return (f"{len(self.invocations)} invocations, last error {self.last_error!r}, last invocation "
-                f"{(last.error, last.result) if last else None}, handed {self.handed}")
+                f"{(last.error, last.result) if last else None}")
 
     def caught_up(self, timeout: float = 30.0) -> bool:
-        """True once every record written so far was handed over (the consumer has folded what it was given)."""
+        """True once every record written so far was handed over and folded."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-            pending = False
-            for shard in shards:
-                position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.handed[shard["ShardId"]]}
-                            if shard["ShardId"] in self.handed else {"ShardIteratorType": "TRIM_HORIZON"})
-                iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard["ShardId"],
-                                                           **position)["ShardIterator"]
-                if self.streams.get_records(ShardIterator=iterator, Limit=1)["Records"]:
-                    pending = True
-            if not pending:
+            if not self.feed.pending():
                 return True
             time.sleep(0.2)
         return False

@@ -15,7 +15,7 @@ from survey_app.services.surveys import record_review_click
 from survey_app.store import Store
 from survey_app.store.tallies import FoldReport
 from survey_app.web.answer.forms import new_submission_id
-from tests.dynamodb_stream import StreamFeed, StreamFedStore, lambda_filter, lambda_record
+from tests.dynamodb_stream import StreamFeed, StreamFedStore, fold_with, lambda_filter, lambda_record
 from tests.factories import make_survey
 
 AT = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
@@ -111,7 +111,7 @@ def test_tallies_nobody_folded_wait_and_fold_pending_counts_each_once(quiet_stor
     again = quiet_store.fold_pending(survey.id)
     assert (first.folded, again.folded) == (6, 0)
     if not store.fold_inline:  # the stream delivers the same tallies later: already folded, nothing added
-        store.feed.drain()
+        store.feed.drain(fold_with(store))
     assert store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 3
     assert reconcile(store, survey).clean
 
@@ -132,10 +132,10 @@ def test_a_batch_delivered_twice_or_cut_short_by_a_crash_counts_each_tally_once(
     store.create_table()
     try:
         survey = make_survey(store)
-        feed = StreamFeed(store, batch_size=1000)
+        feed = StreamFeed.of(store, batch_size=1000)
         for score in (10, 9, 2):
             answer(store, survey, score, "Bandung")
-        feed.drain()
+        feed.drain(fold_with(store))
         assert store.fold_records(feed.batches[-1]).already == 6  # 3 sent, 3 answered; again: nothing added
 
         for i, score in enumerate((6, 8, 10, 1, 9, 4, 10, 7)):
@@ -191,7 +191,7 @@ def test_a_fold_refused_by_a_conflicting_transaction_is_retried_not_lost(quiet_s
     monkeypatch.undo()
     assert (len(refusals), report.folded, report.failed_at) == (2, 2, "")  # the link's "sent", the answer
     if not store.fold_inline:
-        store.feed.drain()
+        store.feed.drain(fold_with(store))
     assert store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 1
 
 
