@@ -191,7 +191,7 @@ def erase_customer_command(email, phone, actor):
         raise click.ClickException(f"erasure job {job.id} {job.state}: {job.error}")
     counts = job.result
     click.echo(f"erased: {counts['invitations']} invitations, {counts['responses']} responses, "
-               f"{counts['cases']} cases")
+               f"{counts['cases']} cases, {counts['messages']} messages")
 
 
 @click.command("backfill-indexes")

@@ -278,7 +278,7 @@ def test_cli_erase_customer_and_export_run_the_same_jobs(app, store):
     create_invitation(store, survey, customer_name="Rina", email="rina@example.com")
     cli = app.test_cli_runner()
     erased = cli.invoke(args=["erase-customer", "--email", "rina@example.com", "--actor", "dpo"])
-    assert erased.exit_code == 0 and "erased: 1 invitations" in erased.output
+    assert erased.exit_code == 0 and "erased: 1 invitations, 0 responses, 0 cases, 0 messages" in erased.output
     assert store.recent_jobs("-")[0].requested_by == "dpo"
     exported = cli.invoke(args=["export", "--survey", survey.id, "--format", "jsonl"])
     assert exported.exit_code == 0, exported.output
