@@ -193,7 +193,8 @@ def test_a_claim_is_left_alone_until_its_lease_ends_and_a_crash_mid_hand_over_is
     assert run(app, store, channel, NOW + LEASE) == {"unconfirmed": 1}
     flagged = store.get_invitation(token)
     assert (flagged.state, flagged.send_at, flagged.handing_over_at) == ("unconfirmed", (NOW + LEASE).isoformat(), "")
-    assert "the sender stopped while handing this message to the provider" in flagged.failure
+    assert flagged.failure == ("the sender stopped while handing this message to the provider: it may or may not "
+                               "have arrived; send again only if the customer did not get it")  # the owner's guide
     assert counters(store, survey) == {day_of(NOW + LEASE): {"inv#email#unconfirmed": 1}}
     assert len(channel.handed) == 1
 
