@@ -16,6 +16,7 @@ from .services.case_threads import send_reply_alerts
 from .services.webhooks import deliver_due
 
 log = logging.getLogger(__name__)
+OVERDUE_SECONDS = 120  # the stream folds within seconds; older unfolded tallies are the sweep's
 
 
 def run_send_due(budget: Budget | None = None, now: datetime | None = None) -> Counter:
@@ -125,7 +126,8 @@ def owner_jobs_event(event, context):
 
 
 def fold_tallies_event(event, context):
-    """Zappa `event_source` entry point (jobs stage): the table's DynamoDB stream, filtered to new tally items
+    """Zappa `event_source` entry point (counters stage, its own function and reserved concurrency, so owner jobs
+    and sends never hold up counting): the table's DynamoDB stream, filtered to new tally items
     (infra/template.yaml's event source mapping). Lambda's record shape: docs.aws.amazon.com/lambda/latest/dg/
     with-ddb.html ({"Records": [{"eventID", "eventName", "dynamodb": {"NewImage", "SequenceNumber", ...},
     "eventSourceARN"}]}). Returns ReportBatchItemFailures' answer: the first record not folded, from which Lambda
@@ -134,6 +136,33 @@ def fold_tallies_event(event, context):
 
     with app.app_context():
         return fold_stream_batch(current_app.extensions["survey_store"], event)
+
+
+def fold_overdue_event(event, context):
+    """Zappa `events` entry point (counters stage): every minute, folds tallies the stream has not folded within
+    OVERDUE_SECONDS (the mapping was deleted by a `zappa undeploy`, names the wrong stream, is throttled, or parked
+    a batch): counts arrive late instead of never, and the log says the stream consumer needs a look."""
+    from .wsgi import app
+
+    with app.app_context():
+        return dict(fold_overdue(current_app.extensions["survey_store"], _budget(context)))
+
+
+def fold_overdue(store, budget: Budget, now: datetime | None = None) -> Counter:
+    from datetime import timedelta, timezone
+
+    before = ((now or datetime.now(timezone.utc)) - timedelta(seconds=OVERDUE_SECONDS)).isoformat()
+    outcomes: Counter = Counter()
+    for survey in store.list_surveys():
+        if not budget.allows():
+            break
+        report = store.fold_pending(survey.id, written_before=before)
+        outcomes.update({"folded": report.folded, "failed": report.failed})
+        if report.folded or report.failed:
+            log.warning("survey %s: %d tallies older than %d s were not folded by the stream (%d failed): check the "
+                        "counters function's event source mapping", survey.id, report.folded + report.failed,
+                        OVERDUE_SECONDS, report.failed)
+    return outcomes
 
 
 def fold_stream_batch(store, event: dict) -> dict:

@@ -36,8 +36,8 @@ class FoldChunk:
     newest: dict[str, str] = field(default_factory=dict)
 
     def item_count(self) -> int:
-        """Items its transaction writes: each tally, each aggregate, and per survey its names and freshness."""
-        return len(self.tallies) + len(self.totals) + len(self.properties) + len(self.newest)
+        """Items its transaction writes: each tally, each aggregate, and per survey its property names."""
+        return len(self.tallies) + len(self.totals) + len(self.properties)
 
     def add(self, tally: Tally) -> None:
         self.tallies.append(tally)
@@ -57,7 +57,7 @@ def _new_targets(chunk: FoldChunk, tally: Tally) -> int:
     """Items the tally would add to the chunk's transaction besides itself."""
     new = sum(1 for sk in tally.adds if (tally.survey_id, sk) not in chunk.totals)
     has_segments = any(sk.startswith("SEG#") for sk in tally.adds)
-    return new + (has_segments and tally.survey_id not in chunk.properties) + (tally.survey_id not in chunk.newest)
+    return new + (has_segments and tally.survey_id not in chunk.properties)
 
 
 def plan_chunks(tallies: Iterable[Tally], limit: int = FOLD_TRANSACTION_ITEMS) -> list[FoldChunk]:

@@ -43,16 +43,6 @@ def properties_update(survey_id: str, names: set[str]) -> dict:
     }
 
 
-def freshness_update(survey_id: str, newest: str, now: int) -> dict:
-    """The dashboard's "counted up to": the newest event of the chunk. Chunks of several shards may commit out of
-    order, so it can step back a little until the next chunk; a condition would cancel the whole fold instead."""
-    return {
-        "Key": to_item({"pk": f"AGG#{survey_id}", "sk": FRESHNESS_SK}),
-        "UpdateExpression": "SET newest = :newest, folded_at = :now",
-        "ExpressionAttributeValues": to_item({":newest": newest, ":now": now}),
-    }
-
-
 def tally_pk(survey_id: str, tally_id: str) -> str:
     return f"TALLY#{survey_id}#{tally_shard(tally_id)}"
 
@@ -79,6 +69,8 @@ class FoldReport:
     folded: int = 0
     already: int = 0  # delivered again after being folded: skipped
     failed_at: str = ""  # position of the first tally not folded (the stream's retry point); "" when all were
+    failed: int = 0  # tallies in chunks that could not be written
+    newest: dict[str, str] = field(default_factory=dict)  # survey -> newest event folded
 
 
 def _transaction_limit(error: StoreUnavailable) -> int:
@@ -117,13 +109,17 @@ class TallyItems(Table):
                 tallies.append(tally)
         return self.fold_tallies(tallies)
 
-    def fold_tallies(self, tallies: Iterable[Tally]) -> FoldReport:
+    def fold_tallies(self, tallies: Iterable[Tally], stop_at_failure: bool = True) -> FoldReport:
+        """`stop_at_failure`: the stream's way (everything after a failed chunk is delivered again); without it,
+        a chunk that cannot be written is skipped and the rest folded (fold-pending: one bad tally blocks nothing)."""
         report, pending = FoldReport(), list(tallies)
         while pending:
-            pending = self._fold_in_chunks(pending, report)
+            pending = self._fold_in_chunks(pending, report, stop_at_failure)
+        for survey_id, newest in report.newest.items():
+            self._note_freshness(survey_id, newest)
         return report
 
-    def _fold_in_chunks(self, tallies: list[Tally], report: FoldReport) -> list[Tally]:
+    def _fold_in_chunks(self, tallies: list[Tally], report: FoldReport, stop_at_failure: bool) -> list[Tally]:
         """Folds chunk after chunk; returns the tallies left to plan again when the engine allows fewer items per
         transaction than planned (DynamoDB Local: 10; AWS: 100), none when done or stopped."""
         chunks = plan_chunks(tallies, self.transaction_items)
@@ -135,16 +131,23 @@ class TallyItems(Table):
                 if limit and limit < self.transaction_items:
                     self.transaction_items = limit
                     return [t for later in chunks[index:] for t in later.tallies]
-                return self._stop(chunk, report, error)
+                self._failed(chunk, report, error)
             except Exception as error:  # noqa: BLE001 - reported as the retry point, never swallowed
-                return self._stop(chunk, report, error)
+                self._failed(chunk, report, error)
+            else:
+                for survey_id, newest in chunk.newest.items():
+                    report.newest[survey_id] = max(report.newest.get(survey_id, ""), newest)
+                continue
+            if stop_at_failure:
+                return []
         return []
 
     @staticmethod
-    def _stop(chunk: FoldChunk, report: FoldReport, error: Exception) -> list[Tally]:
-        report.failed_at = chunk.tallies[0].position or chunk.tallies[0].tally_id
-        log.warning("folding stopped at %s: %s (%s)", report.failed_at, error, error.__cause__)
-        return []
+    def _failed(chunk: FoldChunk, report: FoldReport, error: Exception) -> None:
+        report.failed_at = report.failed_at or chunk.tallies[0].position or chunk.tallies[0].tally_id
+        report.failed += len(chunk.tallies)
+        log.warning("folding failed at %s: %s (%s)", chunk.tallies[0].position or chunk.tallies[0].tally_id, error,
+                    error.__cause__)
 
     def _fold_chunk(self, chunk: FoldChunk, report: FoldReport) -> None:
         """One transaction; tallies found folded already (their condition failed) are dropped and the rest tried
@@ -176,7 +179,6 @@ class TallyItems(Table):
         items = [{"Update": add_counters(f"AGG#{survey_id}", sk, {k: v for k, v in counters.items() if v})}
                  for (survey_id, sk), counters in chunk.totals.items() if any(counters.values())]
         items += [{"Update": properties_update(survey_id, names)} for survey_id, names in chunk.properties.items()]
-        items += [{"Update": freshness_update(survey_id, newest, now)} for survey_id, newest in chunk.newest.items()]
         slots = {}
         for tally in chunk.tallies:
             slots[len(items)] = tally.tally_id
@@ -194,26 +196,44 @@ class TallyItems(Table):
                                                    "sk": tally.tally_id}), ConsistentRead=True).get("Item")
         return not item or "folded_at" in item
 
+    def _note_freshness(self, survey_id: str, newest: str) -> None:
+        """The dashboard's "updated": when the survey's figures were last folded, and the newest event among them
+        (forward only). Once per fold, outside its transactions, so folders of several shards never cancel each
+        other over it; best effort: the counts are already safe."""
+        try:
+            self._conditional(
+                "update_item", Key=to_item({"pk": f"AGG#{survey_id}", "sk": FRESHNESS_SK}),
+                UpdateExpression="SET newest = :newest, folded_at = :now",
+                ConditionExpression="attribute_not_exists(newest) OR newest < :newest",
+                ExpressionAttributeValues=to_item({":newest": newest, ":now": int(time.time())}))
+        except StoreUnavailable as error:
+            log.warning("freshness of survey %s not noted: %s", survey_id, error)
+
     def add_property_names(self, survey_id: str, names: set[str]) -> None:
         """`reconcile --fix`: names a recount found that the set lacks."""
         self._call("update_item", **properties_update(survey_id, names))
 
-    def counted_up_to(self, survey_id: str) -> str:
-        """The newest event whose counters the aggregates hold (UTC ISO), "" before the first."""
+    def figures_updated_at(self, survey_id: str) -> str:
+        """When tallies of the survey were last folded (UTC ISO), "" before the first."""
         item = self._call("get_item", Key=to_item({"pk": f"AGG#{survey_id}", "sk": FRESHNESS_SK})).get("Item")
-        return from_item(item).get("newest", "") if item else ""
+        folded_at = from_item(item).get("folded_at") if item else None
+        return datetime.fromtimestamp(folded_at, timezone.utc).isoformat() if folded_at else ""
 
     def pending_tallies(self, survey_id: str) -> list[Tally]:
-        """Tallies written but not folded (the consumer was stopped, or its retries ran out)."""
+        """Tallies written but not folded (the consumer is behind, stopped, or its retries ran out); strongly
+        consistent, so a tally written before the call is seen."""
         pending = []
         for shard in range(TALLY_SHARDS):
-            for item in self._partition(f"TALLY#{survey_id}#{shard}",
+            for item in self._partition(f"TALLY#{survey_id}#{shard}", ConsistentRead=True,
                                         FilterExpression="attribute_not_exists(folded_at)"):
                 pending.append(tally_of_image(item))
         return sorted((t for t in pending if t), key=lambda t: t.at)
 
-    def fold_pending(self, survey_id: str) -> FoldReport:
-        return self.fold_tallies(self.pending_tallies(survey_id))
+    def fold_pending(self, survey_id: str, written_before: str = "") -> FoldReport:
+        """Folds what waits (only tallies of events before `written_before`, UTC ISO, when given: younger ones are
+        the stream's), skipping past a chunk that cannot be written."""
+        tallies = [t for t in self.pending_tallies(survey_id) if not written_before or t.at < written_before]
+        return self.fold_tallies(tallies, stop_at_failure=False)
 
     def _written(self, items: list[dict]) -> None:
         """After a successful write: with no stream consumer, fold the tallies it wrote now, as the stream would."""

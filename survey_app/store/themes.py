@@ -113,8 +113,9 @@ class ThemeItems(Table):
                                    "(attribute_not_exists(label_version) OR label_version = :version)",
             "ExpressionAttributeValues": to_item(values)}}]
         if change.counters:
-            items.append(response_tally(change.response, change.counters,
-                                        f"label-{comment.response_id}-{comment.label_version + 1}", at=change.at))
+            # a random id: the label_version condition above already makes the change happen once, and the version
+            # starts again at 0 when an amendment rewrites the comment
+            items.append(response_tally(change.response, change.counters, "", at=change.at))
         if change.learnt is not None:
             items.append({"Put": {
                 "Item": to_item({"pk": THEMES_PK, "sk": LEARNT_SK, "weights": json.dumps(change.learnt),

@@ -169,7 +169,7 @@ class Deployment:
         name = event_sources.lambda_name(config["project_name"], stage)
         return self.invoke(event_sources.scheduled_event(function, name, config["aws_region"], kwargs), stage)
 
-    def start_stream_mapping(self, stage: str = "production_jobs") -> event_sources.StreamMapping:
+    def start_stream_mapping(self, stage: str = "production_counters") -> event_sources.StreamMapping:
         """The stage's event source on the table's stream (the tally consumer), polling in the background."""
         if self.stream_mapping is None:
             config = self.stage_config(stage)

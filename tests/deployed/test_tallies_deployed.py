@@ -58,4 +58,4 @@ def test_answers_through_the_front_are_folded_by_the_jobs_function_from_the_stre
     assert len(lags) >= ANSWERS and p99 <= 5.0
     visitor, _ = logged_in(deployed)
     dashboard = visitor.get(f"/owner/surveys/{survey.id}").text
-    assert "Counted up to" in dashboard or "Dihitung sampai" in dashboard
+    assert "Figures updated" in dashboard or "Angka diperbarui" in dashboard

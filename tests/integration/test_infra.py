@@ -116,10 +116,15 @@ def test_the_tables_stream_feeds_the_tally_consumer_as_the_store_expects(templat
     pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
     assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "TALLY#"}]}}}}
     settings = json.loads((ROOT / "zappa_settings.json").read_text(encoding="utf-8"))
-    for stage in ("production_jobs", "dev_jobs"):
-        sources = [e for e in settings[stage]["events"] if ":dynamodb:" in e.get("event_source", {}).get("arn", "")]
+    for stage in ("production_counters", "dev_counters"):
+        events = settings[stage]["events"]
+        sources = [e for e in events if ":dynamodb:" in e.get("event_source", {}).get("arn", "")]
         assert [e["function"] for e in sources] == ["survey_app.jobs.fold_tallies_event"], stage
         assert sources[0]["event_source"]["batch_size"] == mapping["BatchSize"]
+        assert {"function": "survey_app.jobs.fold_overdue_event", "expression": "rate(1 minute)"} in events
+    assert mapping["FunctionName"] == {"Ref": "CountersFunctionName"}
+    assert not [s for s, c in settings.items() if s not in ("production_counters", "dev_counters")
+                and "fold_tallies_event" in json.dumps(c)]  # one consumer per table
 
 
 def test_throttle_alarm_watches_the_table_and_every_index(template):

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from survey_app.jobs import fold_stream_batch
-from survey_app.services import create_invitation, open_invitation, reconcile, submit_response
+from survey_app.jobs import fold_overdue
+from survey_app.services import amend_response, create_invitation, open_invitation, reconcile, submit_response
 from survey_app.services.surveys import record_review_click
 from survey_app.store import Store
 from survey_app.store.tallies import FoldReport
@@ -48,6 +49,9 @@ def spy_writes(store, monkeypatch) -> list[list[tuple[str, str]]]:
                                                 for e in kw["TransactItems"]),
         "put_item": lambda kw: keys([kw["Item"]]),
         "update_item": lambda kw: keys([kw["Key"]]),
+        "delete_item": lambda kw: keys([kw["Key"]]),
+        "batch_write_item": lambda kw: keys(r.get("PutRequest", {}).get("Item") or r["DeleteRequest"]["Key"]
+                                            for rs in kw["RequestItems"].values() for r in rs),
     }.items():
         real = getattr(store.client, name)
 
@@ -66,8 +70,11 @@ def test_two_answers_of_one_survey_on_one_day_share_no_item_in_their_writes(quie
     writes = []
     for invitation, score in zip(invitations, (9, 3)):
         calls = spy_writes(quiet_store, monkeypatch)
-        submit_response(quiet_store, survey, {"nps": score}, language="id", submission_id=new_submission_id(),
-                        invitation=invitation, now=AT)
+        submission = new_submission_id()
+        submit_response(quiet_store, survey, {"nps": score}, language="id", submission_id=submission,
+                        invitation=invitation, now=AT, complete=False)
+        amend_response(quiet_store, survey, invitation.token, submission, {"reason": "Kurir ramah, barang rusak"},
+                       now=AT)  # the "tell us more" step: a comment, maybe a case
         writes.append({key for call in calls for key in call})
         monkeypatch.undo()
     first, second = writes
@@ -98,7 +105,7 @@ def test_aggregates_equal_a_recount_once_every_tally_is_folded(store):
     assert reconcile(store, survey).clean
     day = store.daily_counters(survey.id, DAY, DAY)[DAY]
     assert (day["n"], day["promoter"], day["detractor"]) == (5, 2, 2)
-    assert store.counted_up_to(survey.id) >= AT.isoformat()  # the newest event folded (here a link sent now)
+    assert store.figures_updated_at(survey.id)  # when they were folded
 
 
 def test_tallies_nobody_folded_wait_and_fold_pending_counts_each_once(quiet_store, store):
@@ -214,14 +221,14 @@ def test_fold_pending_on_the_command_line_counts_what_the_consumer_left(quiet_st
     assert store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 1
 
 
-def test_the_dashboard_says_up_to_when_its_figures_are_counted(owner, store, client):
+def test_the_dashboard_says_when_its_figures_were_updated(owner, store, client):
     survey = make_survey(store)
     owner.login()
-    assert "Counted up to" not in client.get(f"/owner/surveys/{survey.id}?lang=en").get_data(as_text=True)
+    assert "Figures updated" not in client.get(f"/owner/surveys/{survey.id}?lang=en").get_data(as_text=True)
     answer(store, survey, 9)
     page = client.get(f"/owner/surveys/{survey.id}?lang=en").get_data(as_text=True)
-    assert "Counted up to" in page and "WIB" in page
-    assert "Dihitung sampai" in client.get(f"/owner/surveys/{survey.id}?lang=id").get_data(as_text=True)
+    assert "Figures updated" in page and "WIB" in page
+    assert "Angka diperbarui" in client.get(f"/owner/surveys/{survey.id}?lang=id").get_data(as_text=True)
 
 
 def test_reconcile_reports_tallies_not_folded_and_fix_folds_them_before_correcting(quiet_store, store):
@@ -235,3 +242,31 @@ def test_reconcile_reports_tallies_not_folded_and_fix_folds_them_before_correcti
     assert fixed.pending == 0 and fixed.clean  # folded, not added by the fix: nothing is left to add twice
     assert quiet_store.daily_counters(survey.id, "2026-11-20", "2026-11-20")["2026-11-20"]["n"] == 1
     assert reconcile(quiet_store, survey, now=AT).clean
+
+
+def test_the_minute_sweep_folds_only_tallies_the_stream_left_for_over_two_minutes(quiet_store, store, caplog):
+    from survey_app.budget import Budget
+
+    survey = make_survey(store)
+    answer(quiet_store, survey, 9, when=AT)  # its tallies: the answer's at AT, the link's "sent" at the wall clock
+    if not store.fold_inline:
+        store.feed = None  # no consumer: the stream's records are never read
+    outcome = fold_overdue(quiet_store, Budget(60, 5), now=AT.replace(minute=3))
+    assert outcome["folded"] == 1 and "not folded by the stream" in caplog.text
+    assert len(quiet_store.pending_tallies(survey.id)) == 1  # the young one stays the stream's
+    assert quiet_store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 1
+    assert fold_overdue(quiet_store, Budget(60, 5), now=AT.replace(minute=3))["folded"] == 0
+
+
+def test_a_redelivered_batch_half_of_which_was_folded_counts_only_the_other_half(quiet_store, store):
+    survey = make_survey(store)
+    for i, score in enumerate((10, 9, 8, 7, 6, 5)):
+        answer(quiet_store, survey, score, f"Kota{i}")
+    pending = quiet_store.pending_tallies(survey.id)
+    quiet_store.fold_tallies(pending[::2])  # a first delivery that got half-way
+    report = quiet_store.fold_tallies(pending)  # delivered again, whole
+    assert (report.folded, report.already) == (len(pending) - len(pending[::2]), len(pending[::2]))
+    if not store.fold_inline:
+        store.feed = None
+    assert reconcile(quiet_store, survey).clean
+    assert quiet_store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 6

@@ -115,7 +115,7 @@ def dashboard(survey_id: str):
                            drop_off=None if filters.segment else drop_off(current_store(), survey, summary.totals,
                                                                           filters.first_day, filters.last_day),
                            filter_args=_filter_args(form), link_args=_filter_args(form, "segment"),
-                           counted_up_to=current_store().counted_up_to(survey.id))
+                           figures_updated_at=current_store().figures_updated_at(survey.id))
 
 
 def _filter_args(form, *leave_out: str) -> dict[str, str]:
