@@ -1,7 +1,8 @@
-"""Indonesian and English UI text from small JSON catalogs; no compile step, nothing heavy on the answer path."""
+"""Indonesian and English UI text from gettext catalogs compiled at build time, read with the stdlib alone:
+translators keep the usual .po tools and the answer path imports nothing heavier than before."""
 from __future__ import annotations
 
-import json
+import gettext
 from functools import cache
 from pathlib import Path
 
@@ -12,11 +13,21 @@ from . import formatting
 from .domain.models import LANGUAGES
 
 CATALOG_DIR = Path(__file__).parent / "translations"
+DOMAIN = "messages"
 
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    """The language's own messages (msgid -> text) from its compiled .mo, read once per process."""
+    path = CATALOG_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    try:
+        with path.open("rb") as compiled:
+            translations = gettext.GNUTranslations(compiled)
+    except FileNotFoundError:
+        raise RuntimeError(f"{path} is missing: the .mo catalogs are built from the .po files by "
+                           "`make translations` (scripts/package.sh does it for the Lambda zip)") from None
+    # GNUTranslations keeps the parsed messages in _catalog (CPython's Lib/gettext.py); "" is the .po header.
+    return {msgid: text for msgid, text in translations._catalog.items() if msgid}
 
 
 def translate(key: str, lang: str | None = None, **values) -> str:

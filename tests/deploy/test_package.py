@@ -47,6 +47,15 @@ def test_zip_holds_no_dev_test_or_runtime_provided_package(package):
     assert not [n for n in package.namelist() if n.endswith(("plotly.min.js", "widgetbundle.js"))]
 
 
+def test_zip_holds_the_compiled_catalogs_but_not_babel(package):
+    """The app reads only .mo files, compiled by package.sh with Babel from its build venv (not shipped)."""
+    from survey_app.domain.models import LANGUAGES
+
+    names = set(package.namelist())
+    assert {f"survey_app/translations/{lang}/LC_MESSAGES/messages.mo" for lang in LANGUAGES} <= names
+    assert "babel" not in top_level_names(package)
+
+
 def test_every_compiled_extension_is_built_for_the_runtime(package):
     """Zappa silently packs local binaries when it cannot reach its wheel index: check each .so's wheel tags."""
     runtime = json.loads((ROOT / "zappa_settings.json").read_text())["production"]["runtime"]  # e.g. python3.11
