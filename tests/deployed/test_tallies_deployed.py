@@ -59,3 +59,9 @@ def test_answers_through_the_front_are_folded_by_the_jobs_function_from_the_stre
     visitor, _ = logged_in(deployed)
     dashboard = visitor.get(f"/owner/surveys/{survey.id}").text
     assert "Figures updated" in dashboard or "Angka diperbarui" in dashboard
+
+
+def test_the_counters_stage_runs_its_minute_sweep_from_its_schedule(deployed):
+    swept = deployed.invoke_scheduled("production_counters", "survey_app.jobs.fold_overdue_event")
+    assert not swept.error and swept.result.get("failed", 0) == 0, swept.error or swept.result
+    assert deployed.function("production_counters").config.timeout_seconds == 60
