@@ -46,8 +46,8 @@ def commit() -> str:
 
 
 def snapshot(here: Path) -> None:
-    """The package and tests as committed (at HEAD, or MUTATION_REV), not the shared checkout's uncommitted edits (other engineers'
-    work in progress would be measured, or fail the clean run and "kill" every mutant)."""
+    """The package and tests as committed (at HEAD, or MUTATION_REV), not the shared checkout's uncommitted edits
+    (other engineers' work in progress would be measured, or fail the clean run and "kill" every mutant)."""
     for part in ("survey_app", "tests"):
         path = here / part
         if path.is_symlink() or path.is_file():
@@ -138,9 +138,14 @@ def main(args: list[str]) -> int:
         result = results(name)
         scores.append(result)
         print(f"{name} at {result['commit']}: {result['outcomes']} -> {result['killed_share']:.1%} killed", flush=True)
+        unchecked = Counter(m.split("__mutmut_")[0].rsplit(".", 1)[-1] for m, s in result["survivors"]
+                            if s == "not checked")
+        if unchecked:  # a stopped run: where it did not get to, without a diff each
+            print(f"  not checked: {dict(unchecked)}")
         for mutant, status in result["survivors"]:
-            print(f"  {status}: {mutant}\n" + "".join(f"    {line}\n" for line in diff(name, mutant).splitlines()
-                                                       if line[:1] in "+-" and line[:3] not in ("---", "+++")))
+            if status != "not checked":
+                print(f"  {status}: {mutant}\n" + "".join(f"    {line}\n" for line in diff(name, mutant).splitlines()
+                                                           if line[:1] in "+-" and line[:3] not in ("---", "+++")))
     (WORK / "results.json").write_text(json.dumps(scores, indent=1))
     return 0 if all(r["killed_share"] >= 0.85 for r in scores) else 1
 
