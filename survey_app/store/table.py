@@ -108,15 +108,18 @@ class Table:
 
     def _conditional(self, operation: str, **kwargs) -> bool:
         """A conditional write; False when its condition did not hold (someone else got there first)."""
+        return self._if_condition(operation, kwargs) is not None
+
+    def _if_condition(self, operation: str, kwargs: dict) -> dict | None:
+        """A conditional write's reply, or None when its condition did not hold."""
         try:
-            self._attempt(operation, kwargs)
+            return self._attempt(operation, kwargs)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
+                return None
             raise StoreUnavailable(f"DynamoDB {operation} failed: {error}") from error
         except BotoCoreError as error:
             raise StoreUnavailable(f"DynamoDB {operation} failed: {error}") from error
-        return True
 
     def _attempt(self, operation: str, kwargs: dict):
         """One call, retried when a transaction holds the item (TransactionConflictException, which botocore's
@@ -229,11 +232,5 @@ class Table:
 def update_if(table: Table, update: dict) -> dict | None:
     """A conditional UpdateItem's item as it now is (ReturnValues ALL_NEW), or None when its condition did not hold:
     the lease claims of owner jobs and webhook deliveries, where losing to another run is an answer, not an error."""
-    try:
-        return from_item(table._attempt("update_item", update | {"ReturnValues": "ALL_NEW"})["Attributes"])
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return None
-        raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
-    except BotoCoreError as error:
-        raise StoreUnavailable(f"DynamoDB update_item failed: {error}") from error
+    reply = table._if_condition("update_item", update | {"ReturnValues": "ALL_NEW"})
+    return None if reply is None else from_item(reply["Attributes"])
