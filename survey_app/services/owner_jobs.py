@@ -7,6 +7,7 @@ message; a run killed at any moment leaves the job where its last saved cursor s
 """
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -214,30 +215,30 @@ class _Run:
         if params["fmt"] == "xlsx":
             return self._export_xlsx(survey, filters)
         cursor = saved = self.job.cursor
-        buffer = bytearray()
+        buffer = io.BytesIO()  # getvalue() hands its bytes to the upload without a copy: one part in memory
         pending_rows = 0
         if params["fmt"] == "csv" and not self.progress["parts"]:
-            buffer += "".join(lines("csv", survey, [], params["properties"], tz_name=settings.tz_name,
-                                    header=True)).encode()
+            buffer.write("".join(lines("csv", survey, [], params["properties"], tz_name=settings.tz_name,
+                                        header=True)).encode())
         while True:
             if not self.budget.allows():
                 return self.requeue(saved)  # rows after the last part are read again by the next run
             responses, cursor = self.store.response_page(survey.id, filters.first_day, filters.last_day, cursor,
                                                          settings.page_size)
             chosen = [r for r in responses if belongs(r, filters)]
-            buffer += "".join(lines(params["fmt"], survey, chosen, params["properties"],
-                                    tz_name=settings.tz_name)).encode()
+            buffer.write("".join(lines(params["fmt"], survey, chosen, params["properties"],
+                                        tz_name=settings.tz_name)).encode())
             pending_rows += len(chosen)
             if not cursor:
                 break
-            if len(buffer) >= settings.part_bytes:
-                self._upload_part(bytes(buffer), pending_rows)
-                buffer.clear()
+            if buffer.tell() >= settings.part_bytes:
+                self._upload_part(buffer.getvalue(), pending_rows)
+                buffer = io.BytesIO()
                 pending_rows = 0
                 if not self.save(cursor):
                     return "skipped"  # the lease was lost: another run owns the job now
                 saved = cursor
-        return self._complete(bytes(buffer), pending_rows)
+        return self._complete(buffer.getvalue(), pending_rows)
 
     def _export_xlsx(self, survey: Survey, filters: Filters) -> str:
         """A zip cannot be appended to by a later run: the workbook is written whole (to a temporary file, a row at
