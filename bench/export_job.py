@@ -17,9 +17,9 @@ from common import REGION, ROOT, app_environment, dynamodb_local, free_port, new
 
 BUCKET = "bench-exports"
 # The CLI, reporting its own peak resident memory as it exits. Not wait4's ru_maxrss: Linux carries the parent's
-# high-water mark into a child across fork and exec (Linux fs/exec.c exec_mmap records the old mm's hiwater in
-# signal->maxrss; golang/go#32054 hit the same), so
-# a child of this process, grown by seeding, was reported at this process's peak (2.5x from 10,000 to 100,000).
+# high-water mark into a child across fork and exec (fs/exec.c exec_mmap records the old mm's hiwater in
+# signal->maxrss; golang/go#32054 hit the same), so a child of this process, grown by seeding, was reported at this
+# process's peak (2.5x from 10,000 to 100,000 responses).
 CLI_WITH_PEAK = ("import atexit, sys\n"
                  "atexit.register(lambda: sys.stderr.write(next(line for line in open('/proc/self/status')"
                  " if line.startswith('VmHWM:'))))\n"
