@@ -214,8 +214,11 @@ def test_links_of_a_deleted_survey_say_it_is_closed(app, store, two_surveys):
     with app.app_context():
         owner_jobs().start_deletion(doomed, "owner@example.test")
     client = app.test_client()
-    for url in (f"/s/{token}", f"/s/{token}/9", f"/o/{doomed.id}", f"/s/{token}/review"):
+    for url in (f"/s/{token}", f"/s/{token}/9", f"/s/{token}/review"):  # personal links: gone or mistyped
         page = client.get(url)
         assert page.status_code == 404, url
-        assert "This survey is closed" in page.get_data(as_text=True) or "Survei ini sudah ditutup" in \
+        assert "or its survey is closed" in page.get_data(as_text=True) or "atau surveinya sudah ditutup" in \
             page.get_data(as_text=True), url
+    page = client.get(f"/o/{doomed.id}")  # the open link: the survey id is known to have been a survey
+    assert page.status_code == 404 and ("This survey is closed" in page.get_data(as_text=True)
+                                        or "Survei ini sudah ditutup" in page.get_data(as_text=True))

@@ -23,8 +23,14 @@ OPEN_ANSWERED_KEY = "open_answered"
 
 
 def _closed():
-    """A deleted survey leaves nothing behind, so its links and unknown ones get the same clear page (404)."""
+    """An open link whose survey is gone (deleted): 404 with a page that says it is closed."""
     abort(make_response(render_error(404, "survey_closed_title", "survey_closed_body")))
+
+
+def _unknown_link():
+    """A personal link that does not exist: mistyped, or its survey was deleted with every invitation (nothing
+    tells the two apart), so one 404 page says both."""
+    abort(404)
 
 
 def _load_invitation(token: str) -> tuple[Survey, Invitation]:
@@ -32,7 +38,7 @@ def _load_invitation(token: str) -> tuple[Survey, Invitation]:
         return open_invitation(current_store(), token, tz_name=current_app.config["TIMEZONE"],
                                mark_opened=request.method != "HEAD")
     except NotFound:
-        _closed()
+        _unknown_link()
     except LinkExpired:
         abort(410)
 
@@ -250,7 +256,7 @@ def review(token: str):
         invitation = current_store().get_invitation(token)
         survey = current_store().get_survey(invitation.survey_id)
     except NotFound:
-        _closed()
+        _unknown_link()
     return _to_review(survey, survey.review_link(invitation.properties))
 
 
