@@ -35,6 +35,7 @@ def test_public_routes_are_only_the_customer_login_and_asset_pages(app):
     assert public == {"static", "answer.personal", "answer.submit_personal", "answer.open_link", "answer.tell_more",
                       "answer.open_more", "answer.review", "answer.open_review",
                       "answer.unsubscribe", "api.purchases", "api.surveys", "api.responses", "api.cases", "api.summary",
+                      "api.list_webhooks", "api.create_webhook", "api.delete_webhook",  # API key, not a session
                       "auth.login", "email_events.sns_message",
                       "webhooks.verify", "webhooks.notification",
                       "auth.home", "auth.forgot", "auth.reset", "auth.join", "auth.second_factor",
