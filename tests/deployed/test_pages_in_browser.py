@@ -169,6 +169,7 @@ NOT_PAGES = {
     "/api/v1/surveys/<survey_id>/cases": "JSON for API keys: tests/fuzz/test_api_schema.py",
     "/api/v1/surveys/<survey_id>/responses": "JSON for API keys: tests/fuzz/test_api_schema.py",
     "/api/v1/surveys/<survey_id>/summary": "JSON for API keys: tests/fuzz/test_api_schema.py",
+    "/api/v1/webhooks": "JSON for API keys with the webhooks scope: tests/deployed/test_read_api_deployed.py",
     "/webhooks/whatsapp": "Meta's verification handshake: tests/deployed/test_whatsapp_through_the_front.py",
     "/owner/logos/<path:key>": "a logo image: tests/integration/test_branding.py",
     "/owner/surveys/<survey_id>/branding/logo": "S3's redirect after an upload: tests/integration/test_branding.py",
