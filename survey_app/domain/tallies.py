@@ -42,7 +42,7 @@ class FoldChunk:
     def add(self, tally: Tally) -> None:
         self.tallies.append(tally)
         for sk, counters in tally.adds.items():
-            self.totals[(tally.survey_id, sk)].update({k: int(v) for k, v in counters.items() if v})
+            self.totals[(tally.survey_id, sk)].update({k: int(v) for k, v in counters.items()})
             if sk.startswith("SEG#"):  # SEG#<property>#<day>#<value>
                 self.properties[tally.survey_id].add(sk.split("#", 2)[1])
         self.newest[tally.survey_id] = max(self.newest.get(tally.survey_id, ""), tally.at)

@@ -176,8 +176,10 @@ class TallyItems(Table):
 
     def _fold_items(self, chunk: FoldChunk) -> tuple[list[dict], dict[int, str]]:
         now = int(time.time())
-        items = [{"Update": add_counters(f"AGG#{survey_id}", sk, {k: v for k, v in counters.items() if v})}
-                 for (survey_id, sk), counters in chunk.totals.items() if any(counters.values())]
+        # amounts that sum to 0 (a relabel's -1 folded with the answer's +1) are still ADDed: the counter exists at 0,
+        # as when each tally is folded alone
+        items = [{"Update": add_counters(f"AGG#{survey_id}", sk, dict(counters))}
+                 for (survey_id, sk), counters in chunk.totals.items() if counters]
         items += [{"Update": properties_update(survey_id, names)} for survey_id, names in chunk.properties.items()]
         slots = {}
         for tally in chunk.tallies:
