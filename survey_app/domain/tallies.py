@@ -36,8 +36,9 @@ class FoldChunk:
     newest: dict[str, str] = field(default_factory=dict)
 
     def item_count(self) -> int:
-        """Items its transaction writes: each tally, each aggregate, and per survey its property names."""
-        return len(self.tallies) + len(self.totals) + len(self.properties)
+        """Items in its transaction: each tally, each aggregate, per survey its property names and the check that
+        the survey still exists."""
+        return len(self.tallies) + len(self.totals) + len(self.properties) + len(self.newest)
 
     def add(self, tally: Tally) -> None:
         self.tallies.append(tally)
@@ -57,7 +58,7 @@ def _new_targets(chunk: FoldChunk, tally: Tally) -> int:
     """Items the tally would add to the chunk's transaction besides itself."""
     new = sum(1 for sk in tally.adds if (tally.survey_id, sk) not in chunk.totals)
     has_segments = any(sk.startswith("SEG#") for sk in tally.adds)
-    return new + (has_segments and tally.survey_id not in chunk.properties)
+    return new + (has_segments and tally.survey_id not in chunk.properties) + (tally.survey_id not in chunk.newest)
 
 
 def plan_chunks(tallies: Iterable[Tally], limit: int = FOLD_TRANSACTION_ITEMS) -> list[FoldChunk]:

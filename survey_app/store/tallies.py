@@ -70,6 +70,7 @@ class FoldReport:
     already: int = 0  # delivered again after being folded: skipped
     failed_at: str = ""  # position of the first tally not folded (the stream's retry point); "" when all were
     failed: int = 0  # tallies in chunks that could not be written
+    orphaned: int = 0  # tallies of a deleted survey: deleted unfolded
     newest: dict[str, str] = field(default_factory=dict)  # survey -> newest event folded
 
 
@@ -158,16 +159,20 @@ class TallyItems(Table):
                 self._transact(items)
             except AlreadyAnswered as error:
                 reasons = error.args[0] if error.args and isinstance(error.args[0], list) else []
-                done = {tally_slots[i] for i, reason in enumerate(reasons)
-                        if reason == "ConditionalCheckFailed" and i in tally_slots}
-                if not done:  # no per-item reasons: ask each tally
+                failed = {tally_slots[i] for i, reason in enumerate(reasons)
+                          if reason == "ConditionalCheckFailed" and i in tally_slots}
+                gone = {slot[len("SURVEY#"):] for slot in failed if slot.startswith("SURVEY#")}
+                done = failed - {f"SURVEY#{survey_id}" for survey_id in gone}
+                if not failed:  # no per-item reasons: ask each tally
                     done = {t.tally_id for t in chunk.tallies if self._tally_folded(t)}
-                if not done:
+                if not done and not gone:
                     raise
                 report.already += len(done)
+                orphans = [t for t in chunk.tallies if t.survey_id in gone and t.tally_id not in done]
+                self._forget(orphans, report)
                 remaining = FoldChunk()
                 for tally in chunk.tallies:
-                    if tally.tally_id not in done:
+                    if tally.tally_id not in done and tally.survey_id not in gone:
                         remaining.add(tally)
                 chunk = remaining
                 continue
@@ -182,6 +187,10 @@ class TallyItems(Table):
                  for (survey_id, sk), counters in chunk.totals.items() if counters]
         items += [{"Update": properties_update(survey_id, names)} for survey_id, names in chunk.properties.items()]
         slots = {}
+        for survey_id in chunk.newest:  # a deleted survey's late tallies must not bring its aggregates back
+            slots[len(items)] = f"SURVEY#{survey_id}"
+            items.append({"ConditionCheck": {"Key": to_item({"pk": "SURVEYS", "sk": f"SURVEY#{survey_id}"}),
+                                             "ConditionExpression": "attribute_exists(pk)"}})
         for tally in chunk.tallies:
             slots[len(items)] = tally.tally_id
             items.append({"Update": {
@@ -192,6 +201,12 @@ class TallyItems(Table):
                 "ExpressionAttributeValues": to_item({":now": now, ":ttl": now + FOLDED_TALLY_SECONDS}),
             }})
         return items, slots
+
+    def _forget(self, tallies: list[Tally], report: FoldReport) -> None:
+        """Tallies of a deleted survey: deleted, never folded (the deletion may have passed their partition)."""
+        for tally in tallies:
+            self._call("delete_item", Key=to_item({"pk": tally_pk(tally.survey_id, tally.tally_id), "sk": tally.tally_id}))
+        report.orphaned += len(tallies)
 
     def _tally_folded(self, tally: Tally) -> bool:
         item = self._call("get_item", Key=to_item({"pk": tally_pk(tally.survey_id, tally.tally_id),

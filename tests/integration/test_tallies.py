@@ -270,3 +270,16 @@ def test_a_redelivered_batch_half_of_which_was_folded_counts_only_the_other_half
         store.feed = None
     assert reconcile(quiet_store, survey).clean
     assert quiet_store.daily_counters(survey.id, DAY, DAY)[DAY]["n"] == 6
+
+
+def test_tallies_of_a_deleted_survey_are_dropped_and_never_bring_its_aggregates_back(quiet_store, store):
+    survey, other = make_survey(store), make_survey(store)
+    answer(quiet_store, survey, 4)
+    answer(quiet_store, other, 9)
+    quiet_store.delete_survey_definition(survey.id)  # the deletion job's first step; its Scan may have passed already
+    quiet_store.client.delete_item(TableName=quiet_store.table_name,
+                                   Key={"pk": {"S": f"AGG#{survey.id}"}, "sk": {"S": f"DAY#{DAY}"}})
+    report = quiet_store.fold_tallies(quiet_store.pending_tallies(survey.id) + quiet_store.pending_tallies(other.id))
+    assert (report.orphaned, report.folded) == (2, 2)
+    assert quiet_store.pending_tallies(survey.id) == [] and not list(quiet_store.aggregate_items(survey.id))
+    assert quiet_store.daily_counters(other.id, DAY, DAY)[DAY]["n"] == 1

@@ -38,7 +38,7 @@ def test_a_batch_of_one_surveys_answers_needs_few_transactions_at_awss_limit():
     adds = {"DAY#2026-12-01": {"n": 1}, "SEG#city#2026-12-01#Medan": {"n": 1}}
     tallies = [Tally(f"answer-{i}", "s1", "2026-12-01T00:00:00", adds) for i in range(500)]
     chunks = plan_chunks(tallies, 100)
-    assert len(chunks) == 6 and chunks[0].totals[("s1", "DAY#2026-12-01")]["n"] == 97  # 2 aggregates and the property names
+    assert len(chunks) == 6 and chunks[0].totals[("s1", "DAY#2026-12-01")]["n"] == 96  # 2 aggregates, the property names, the survey check
 
 
 def test_a_tally_with_nothing_to_add_is_still_folded_so_it_never_waits_forever():
