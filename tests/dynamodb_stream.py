@@ -41,7 +41,6 @@ class StreamFeed:
         self.streams, self.arn, self.batch_size = streams, stream_arn, batch_size
         self.source_arn = source_arn or stream_arn  # what the records say they came from
         self.sequence: dict[str, str] = {}  # shard -> last sequence number handed over
-        self.iterators: dict[str, str] = {}  # shard -> where the next read starts
         self.batches: list[list[dict]] = []  # what each invocation received (tests look at them)
 
     @classmethod
@@ -60,13 +59,11 @@ class StreamFeed:
             start = {"ExclusiveStartShardId": description["LastEvaluatedShardId"]}
 
     def read(self, shard: str) -> list[dict]:
-        """Every record of the shard after the last one read. The poller keeps its iterator between polls, as
-        Lambda's does (an iterator lives 15 minutes); a new one starts after the last record handed over."""
-        iterator = self.iterators.pop(shard, None)
-        if iterator is None:
-            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.sequence[shard]}
-                        if shard in self.sequence else {"ShardIteratorType": "TRIM_HORIZON"})
-            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard, **position)["ShardIterator"]
+        """Every record of the shard after the last one handed over, from a fresh iterator each poll (one lives 15
+        minutes; a long test session must never hold an expired one)."""
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.sequence[shard]}
+                    if shard in self.sequence else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard, **position)["ShardIterator"]
         records = []
         while iterator:
             page = self.streams.get_records(ShardIterator=iterator, Limit=1000)
@@ -74,8 +71,6 @@ class StreamFeed:
             iterator = page.get("NextShardIterator")
             if not page["Records"]:
                 break
-        if iterator:
-            self.iterators[shard] = iterator
         return records
 
     def drain(self, fold) -> int:
@@ -99,7 +94,6 @@ class StreamFeed:
         return handed
 
     def _restart_at(self, shard: str, batch: list[dict], failed_at: str) -> None:
-        self.iterators.pop(shard, None)
         before = [r for r in batch if int(r["dynamodb"]["SequenceNumber"]) < int(failed_at)]
         if before:
             self.sequence[shard] = before[-1]["dynamodb"]["SequenceNumber"]

@@ -36,3 +36,16 @@ def deployed(dynamodb_local) -> deployment.Deployment:
             yield deployed
     except FileNotFoundError as missing:
         unavailable("moto_server", str(missing))
+
+
+@pytest.fixture(autouse=True)
+def stream_mapping_runs_during_each_deployed_test(request):
+    """The counters stage's stream mapping polls while a test of the deployed tier runs, as it always does in
+    production, and stops after it: the session's DynamoDB Local then serves the other tiers undisturbed."""
+    if "deployed" not in request.fixturenames:
+        yield
+        return
+    deployed = request.getfixturevalue("deployed")
+    deployed.start_stream_mapping()
+    yield
+    deployed.stop_stream_mapping()

@@ -80,6 +80,7 @@ class Deployment:
     front: Front | None = None
     probe_front: Front | None = None
     stream_mapping: event_sources.StreamMapping | None = None
+    stream_feed: object | None = None
 
     # -- addresses --------------------------------------------------------------------------------------------
     @property
@@ -169,8 +170,17 @@ class Deployment:
         name = event_sources.lambda_name(config["project_name"], stage)
         return self.invoke(event_sources.scheduled_event(function, name, config["aws_region"], kwargs), stage)
 
+    def stop_stream_mapping(self) -> None:
+        """Stops polling (between deployed tests: DynamoDB Local also serves the rest of the session); the next
+        start goes on from where it stopped."""
+        if self.stream_mapping is not None:
+            self.stream_mapping.close()
+            self.stream_feed, self.stream_mapping = self.stream_mapping.feed, None
+
     def start_stream_mapping(self, stage: str = "production_counters") -> event_sources.StreamMapping:
         """The stage's event source on the table's stream (the tally consumer), polling in the background."""
+        if self.stream_mapping is None and self.stream_feed is not None:
+            self.stream_mapping = event_sources.StreamMapping(self.function(stage), self.stream_feed)
         if self.stream_mapping is None:
             config = self.stage_config(stage)
             source = next(e["event_source"] for e in config.get("events", [])
@@ -267,7 +277,6 @@ def running(dynamodb_endpoint: str):
                 deployment.store().create_table()
             try:
                 deployment.front = Front(api, deployment.function(WEB_STAGE))
-                deployment.start_stream_mapping()  # as the deployed table's stream always feeds the jobs function
                 yield deployment
             finally:
                 deployment.close()
