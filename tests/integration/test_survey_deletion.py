@@ -4,6 +4,8 @@ bucket names the survey (another survey untouched); a run killed midway is resum
 the deleted survey's links answer with a "closed" page."""
 from __future__ import annotations
 
+import contextlib
+
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -25,7 +27,10 @@ from tests.conftest import REGION, csrf_token
 from tests.factories import make_invitation, make_survey
 
 EXPORTS, LOGOS = "exports-test", "site-test"
-MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)  # web pages: the Scan runs on both engines below
+# In process on moto only: run with moto's S3 mock on, the DynamoDB Local variants were followed, in two clean-clone
+# runs, by every later DynamoDB Local transaction of the session failing with InternalFailure (cause not found);
+# the Scan on DynamoDB Local is proven through the built zip (tests/deployed/test_survey_deletion_deployed.py)
+MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 NOW = datetime.now(timezone.utc)
 EPOCH = int((NOW + timedelta(days=1)).timestamp())
 
@@ -55,7 +60,9 @@ class StopAfter(Budget):
 
 @pytest.fixture
 def store(engine) -> Store:
-    with mock_aws():  # S3 in process; a DynamoDB Local endpoint is not AWS's, so moto lets it through
+    # S3 in process. On moto the engine fixture's mock is already on: a second, nested mock_aws would switch moto
+    # off and on unbalanced, leaving it intercepting DynamoDB Local's requests for the rest of the session
+    with mock_aws() if engine else contextlib.nullcontext():  # a DynamoDB Local endpoint is not AWS's: let through
         s3 = boto3.client("s3", region_name=REGION)
         for bucket in (EXPORTS, LOGOS):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -153,6 +160,7 @@ def test_confirmation_page_says_what_goes_with_its_numbers_and_only_an_admin_pos
     assert client.get(url).status_code == 404  # nothing left to delete
 
 
+@MOTO  # on DynamoDB Local through the built zip: tests/deployed/test_survey_deletion_deployed.py
 def test_after_deletion_no_item_or_file_names_the_survey_and_the_other_survey_is_untouched(app, store, two_surveys):
     doomed, token, kept, kept_token = two_surveys
     assert sum(doomed.id in item for item in every_item(store)) > 20
@@ -174,6 +182,7 @@ def test_after_deletion_no_item_or_file_names_the_survey_and_the_other_survey_is
     assert job.result["title"]["en"] == doomed.title.en
 
 
+@MOTO
 def test_a_run_killed_midway_is_resumed_by_the_next_and_finishes(app, store, two_surveys, monkeypatch):
     doomed, _, kept, _ = two_surveys
     with app.app_context():
