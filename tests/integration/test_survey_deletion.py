@@ -25,6 +25,7 @@ from survey_app.store import Store
 from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import REGION, csrf_token
 from tests.factories import make_invitation, make_survey
+from tests.integration.test_owner_jobs import CountedBudget
 
 EXPORTS, LOGOS = "exports-test", "site-test"
 # In process on moto only: run with moto's S3 mock on, the DynamoDB Local variants were followed, in two clean-clone
@@ -44,18 +45,6 @@ class LostQueue:
 
 class Killed(BaseException):
     """The Lambda instance dying mid-run (timeout, out of memory): no except clause of the app sees it."""
-
-
-class StopAfter(Budget):
-    """Allows `checks` more claims of work, then says stop (as a spent Lambda timeout would)."""
-
-    def __init__(self, checks: int):
-        super().__init__(seconds=300)
-        self.checks = checks
-
-    def allows(self, needed: float = 0.0) -> bool:
-        self.checks -= 1
-        return self.checks >= 0
 
 
 @pytest.fixture
@@ -191,7 +180,7 @@ def test_a_run_killed_midway_is_resumed_by_the_next_and_finishes(app, store, two
     jobs.clock = lambda: NOW
     job = jobs.start_deletion(doomed, "owner@example.test")
     for _ in range(100):  # a Scan page (5 items read) per run, the budget then spent, until some were deleted
-        assert jobs.run_job(job.id, StopAfter(1)) == "requeued"
+        assert jobs.run_job(job.id, CountedBudget(1)) == "requeued"
         saved = store.get_job(job.id)
         if saved.progress["items"]:
             break
