@@ -30,6 +30,7 @@ from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import REGION, csrf_token
 from tests.factories import make_survey
 from tests.http_fakes import graph_api
+from tests.racing import Spans, all_at_once
 
 MONDAY_8 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 in Jakarta
 LAST_WEEK = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # Wednesday of the week the digest covers
@@ -62,7 +63,9 @@ def settings(app):
                           secret_key=app.secret_key)
 
 
-def test_the_weekly_digest_arrives_once_per_person_and_channel_even_when_two_runs_go_at_once(app, store, channels):
+@pytest.mark.parametrize("engine", ["dynamodb_local"], indirect=True)  # two threads: moto is not thread-safe
+def test_the_weekly_digest_arrives_once_per_person_and_channel_even_when_two_runs_go_at_once(
+        app, store, channels, monkeypatch):
     fake, built = channels
     survey = make_survey(store)
     for score, comment in ((2, "Pengiriman lama sekali, kurir telat tiga hari"), (3, "Kurirnya lambat"),
@@ -72,22 +75,31 @@ def test_the_weekly_digest_arrives_once_per_person_and_channel_even_when_two_run
     store.put_digest_preference("ben@toko.test", "weekly", True, "", "en")
     store.put_digest_preference("cici@toko.test", "daily", False, "+6282222222222", "id")
     store.put_digest_preference("dodi@toko.test", "off", True, "", "id")
-    results, start = [], threading.Barrier(2)
+    # each run waits at its first claim (Ani's e-mail) for the other: both passed the "already sent?" read, so
+    # the conditional claim alone decides, every time, which run sends it
+    first_claims, waited, claim = threading.Barrier(2, timeout=30), set(), store.claim_digest
+
+    def claim_together(*args):
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            first_claims.wait()
+        return claim(*args)
+
+    monkeypatch.setattr(store, "claim_digest", claim_together)
+    runs = Spans()
 
     def run():
         with app.app_context():
-            start.wait()
-            results.append(send_digests(store, built, settings(app), now=MONDAY_8))
+            return send_digests(store, built, settings(app), now=MONDAY_8)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([runs.timed(run)] * 2)
+    assert runs.most_at_once() == 2, runs.spans
     assert sorted(m["To"] for m in mails()) == ["ani@toko.test", "ben@toko.test"]
     assert sorted(r["body"]["to"] for r in fake.requests) == ["6281111111111", "6282222222222"]  # the API takes digits
     total = results[0] + results[1]
     assert (total["email_sent"], total["whatsapp_sent"]) == (2, 2)
+    assert total["already_sent"] >= 1, results  # the loser of Ani's e-mail claim, at least
+    monkeypatch.setattr(store, "claim_digest", claim)
     assert send_digests(store, built, settings(app), now=MONDAY_8 + timedelta(hours=5)) == {}  # a later run: nothing
     assert len(mails()) == 2 and len(fake.requests) == 2
     assert store.digest_record("ani@toko.test", "weekly#2026-11-29", "email")["state"] == "sent"
