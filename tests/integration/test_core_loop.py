@@ -1,7 +1,9 @@
 """The core loop through the Flask test client: link -> open -> submit -> dashboard, on moto and DynamoDB Local."""
 import re
+from datetime import datetime, timezone
 
 from survey_app.domain.metrics import nps
+from survey_app.web.answer import open_link
 from survey_app.web.answer.forms import new_submission_id
 from tests.factories import answer_page, every_type_survey, make_invitation, make_survey
 
@@ -145,17 +147,23 @@ def test_open_link_takes_one_response_per_browser(app, client, store):
     assert (result.n, result.promoters, result.detractors) == (2, 1, 1)
 
 
-def test_open_link_answers_are_rate_limited_per_address(app, store):
+def test_open_link_answers_are_rate_limited_per_address(app, store, monkeypatch):
+    """Three browsers from one address within one hour (the clock pinned at its last second), a limit of 2."""
+    monkeypatch.setattr(open_link, "utcnow", lambda: datetime(2026, 11, 28, 10, 59, 59, tzinfo=timezone.utc))
     app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 2
     survey = make_survey(store)
-    statuses = []
+    statuses, refused = [], None
     for _ in range(3):
         browser = app.test_client()
         _, hidden = answer_page(browser, f"/o/{survey.id}")
         statuses.append(browser.post(f"/o/{survey.id}", data=hidden | {"q_nps": "9"}).status_code)
+        refused = (browser, hidden)
     assert statuses == [200, 200, 429]
     totals = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
     assert sum(c["n"] for c in totals.values()) == 2
+    monkeypatch.setattr(open_link, "utcnow", lambda: datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc))
+    browser, hidden = refused
+    assert browser.post(f"/o/{survey.id}", data=hidden | {"q_nps": "9"}).status_code == 200  # the next hour
 
 
 def test_language_follows_link_then_browser_then_survey_default_and_switches(client, store):
