@@ -138,13 +138,20 @@ def test_history_import_counts_each_past_answer_once_on_its_local_day(store):
 
 
 @MOTO
-@pytest.mark.parametrize("zone, day", [("Asia/Makassar", "2026-11-30"), ("Asia/Jayapura", "2026-12-01"),
-                                       ("Asia/Jakarta", "2026-11-30")])
-def test_an_answer_at_local_midnight_counts_on_the_owners_day(store, zone, day):
+@pytest.mark.parametrize("zone, midnight", [("Asia/Jakarta", datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)),
+                                            ("Asia/Makassar", datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)),
+                                            ("Asia/Jayapura", datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc))])
+def test_an_answer_at_local_midnight_counts_on_the_owners_day(store, zone, midnight):
+    """At the zone's own midnight (1 December begins) the answer is the new day's; a microsecond before, the old."""
+    assert midnight == datetime(2026, 12, 1, tzinfo=ZoneInfo(zone))
     survey = make_survey(store)
-    response = submit_response(store, survey, {"nps": 9}, language="id", submission_id="1" * 32, now=AT,
-                               tz_name=zone)
-    assert response.day == day and list(everything(store, survey)) == [day]
+    before = submit_response(store, survey, {"nps": 9}, language="id", submission_id="1" * 32,
+                             now=midnight - timedelta(microseconds=1), tz_name=zone)
+    at = submit_response(store, survey, {"nps": 3}, language="id", submission_id="2" * 32, now=midnight, tz_name=zone)
+    assert (before.day, at.day) == ("2026-11-30", "2026-12-01")
+    days = everything(store, survey)
+    assert {day: (c["n"], c.get("promoter", 0), c.get("detractor", 0)) for day, c in days.items()} == {
+        "2026-11-30": (1, 1, 0), "2026-12-01": (1, 0, 1)}
 
 
 @MOTO
