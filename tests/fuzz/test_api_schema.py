@@ -7,8 +7,8 @@ refused and an invalid one always is; nothing is created unless the answer is 2x
 real invitation of the posted survey.
 
 Each example runs on a fresh moto table holding the fixture's surveys and a new API key (see Site.isolated).
-Nothing is filtered out for being a known bug (purchase dates up to year 9999 included); each bug the fuzzers
-found keeps its regression test below.
+Nothing is filtered out for being a known bug (purchase dates up to year 9999 and JSON nested 100,000 deep
+included); each bug the fuzzers found keeps its regression test below.
 """
 from __future__ import annotations
 
@@ -182,6 +182,7 @@ class Body(bytes):
     """Request bytes that print short in hypothesis's falsifying examples."""
 
     content_type = ""
+    depth = 0  # nesting depth, for the bodies `nested` made
 
     def __repr__(self) -> str:
         shown = bytes(self) if len(self) <= 300 else bytes(self[:150]) + b"..." + bytes(self[-50:])
@@ -194,12 +195,25 @@ def body(raw: bytes, content_type: str) -> Body:
     return made
 
 
+# Nesting from shallow to far past Python's recursion limit (1,000), where json.loads used to raise RecursionError
+# (a 500, fixed: test_deeply_nested_json_is_a_400_not_a_crash); a 100,000-deep body is 200 KB, under the API's 1 MB.
+DEEP = 1000
+DEPTHS = st.one_of(st.integers(1, DEEP - 1), st.integers(DEEP, 100_000), st.sampled_from([DEEP - 1, DEEP, 100_000]))
+
+
+def nested(depth: int, opener: str) -> bytes:
+    """`depth` arrays or objects, each inside the last: [[[...]]] or {"a": {"a": ... 1}}."""
+    if opener == "[":
+        return b"[" * depth + b"]" * depth
+    return b'{"a": ' * depth + b"1" + b"}" * depth
+
+
 @st.composite
 def bodies(draw, site) -> Body:
     real = st.sampled_from([site.survey.id, site.survey.id, site.other_survey.id])
     survey_ids = st.one_of(st.text(max_size=20), JSON, st.just("s" * 3000))
     shape = draw(st.sampled_from(["any", "single", "single", "single", "batch", "batch", "batch",
-                                  "near the batch limit", "raw"]))
+                                  "near the batch limit", "nested", "nested", "raw"]))
     if shape == "any":
         value = draw(JSON)
     elif shape == "single":
@@ -209,11 +223,16 @@ def bodies(draw, site) -> Body:
         value = {"purchases": draw(items if draw(chance(4, 5)) else JSON)}
     elif shape == "near the batch limit":  # purchases the app refuses without writing: fast at any count
         value = {"purchases": [{}] * draw(st.integers(495, 505))}
+    elif shape == "nested":
+        depth = draw(DEPTHS)
+        made = body(nested(depth, draw(st.sampled_from(["[", "{"]))),
+                    draw(st.sampled_from(["application/json", "text/plain", ""])))
+        made.depth = depth
+        return made
     else:
         raw = draw(st.one_of(
             st.binary(max_size=300), st.just(b""), st.just(b"\xef\xbb\xbf{}"), st.just(b'{"survey_id": NaN}'),
             st.just(b"1" * 5000), st.just(b"1e999999"), st.just(b'{"a": 1, "a": 2}'),
-            st.integers(1, 200).map(lambda n: b"[" * n + b"]" * n),  # deep, but under the known RecursionError
             st.just(b" " * (1024 * 1024 + 1))))
         return body(raw, draw(st.sampled_from(["application/json", "text/plain", ""])))
     if isinstance(value, dict) and draw(chance(9, 10)):
@@ -252,6 +271,10 @@ def test_arbitrary_json_bodies(app, site, data):
             assert len(raw) > 1024 * 1024
         if len(raw) > 1024 * 1024 and key_valid and "json" in raw.content_type:  # other types: 400 unread
             assert response.status_code == 413
+        if raw.depth >= DEEP:
+            event("nested past the recursion limit")
+            if key_valid:
+                assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_json"
 
 
 # ---------------------------------------------------------------- regression tests of the fuzzers' findings (all fixed)
