@@ -3,7 +3,6 @@ once under Meta's retries, and the web and the chat each refuse what the other a
 on DynamoDB Local (the `store` fixture)."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,10 +10,11 @@ import pytest
 from survey_app.channels import ChannelError
 from survey_app.domain.conversation import ChatText, InboundMessage
 from survey_app.errors import AlreadyAnswered
-from survey_app.services import submit_response
+from survey_app.services import reconcile, submit_response
 from survey_app.services.chat_answers import handle_reply, remember_chat_invitation
 from survey_app.services.common import local_day
 from tests.factories import make_invitation, make_survey
+from tests.racing import Spans, all_at_once
 
 PHONE = "+6281234567890"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -254,17 +254,22 @@ def test_a_question_that_cannot_be_sent_leaves_the_score_recorded(store, chat):
 def test_concurrent_deliveries_of_scores_and_of_a_follow_up_answer_count_once(store, chat):
     """Meta may deliver the same message to two Lambda instances at once, and a customer may tap twice."""
     survey, invitation = chat
-    outbox = Outbox()
+    outbox, deliveries = Outbox(), Spans()
     scores = [inbound(str(score), f"wamid.s{score}") for score in (9, 9, 8, 7)]
     store.client  # one client, shared by the threads (boto3 clients are thread-safe)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert all(pool.map(lambda m: handle_reply(store, m, outbox, NOW), scores))
+    reply = deliveries.timed(handle_reply, "score")
+    assert all(all_at_once([lambda m=m: reply(store, m, outbox, NOW) for m in scores]))
     reason = inbound("Cepat", "wamid.reason", NOW + timedelta(minutes=1))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda _: handle_reply(store, reason, outbox, NOW), range(4)))
+    follow_up = deliveries.timed(handle_reply, "reason")
+    all_at_once([lambda: follow_up(store, reason, outbox, NOW)] * 4)
+    assert deliveries.most_at_once(lambda name: name == "score") >= 2, deliveries.spans
+    assert deliveries.most_at_once(lambda name: name == "reason") >= 2, deliveries.spans
     assert _day(store, survey)["n"] == 1
-    assert store.get_response(survey.id, invitation.token).answers["reason"] == "Cepat"
+    answers = store.get_response(survey.id, invitation.token).answers
+    assert answers["reason"] == "Cepat" and answers["nps"] in (9, 8, 7)
     assert [type(m).__name__ for m in outbox.sent] == ["ChatText", "ChatChoices"]  # each question sent once
+    drift = reconcile(store, survey)
+    assert drift.clean and drift.responses == 1, drift.items
 
 
 def test_the_chat_items_expire_with_their_invitation(store, chat):
