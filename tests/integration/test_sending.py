@@ -221,6 +221,8 @@ def test_two_senders_at_once_send_each_invitation_exactly_once(app, store, sende
     recipients = Counter(m["To"] for m in sent_emails(ses))
     assert recipients == {f"c{i}@example.com": 1 for i in range(60)}  # one e-mail per customer
     assert {store.get_invitation(t).state for t in tokens} == {"sent"}
+    days = store.daily_counters(survey.id, "2000-01-01", "2999-12-31").values()
+    assert sum(day.get("inv#email#sent", 0) for day in days) == 60  # each send counted once, by one run
 
 
 def test_scanner_get_and_head_record_nothing_and_the_score_waits_preselected_for_a_persons_tap(store, client):
