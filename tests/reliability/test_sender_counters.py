@@ -1,8 +1,9 @@
 """Lost replies on every delivery counter: DynamoDB did the write, every reply was lost (botocore's five attempts),
 the caller gave up, and whoever tries again (the next send run, Meta's or SNS's redelivery of the report) counts
-nothing twice (the sent counter's: test_faults.py). Each fault is scripted on the very write that carries its counter (`where=`), and each test checks
-that every fault landed there. Only AWS's engine honours a transaction's ClientRequestToken on botocore's resend
-(moto ignores it), so these run on DynamoDB Local, the counters folded from its stream (tests/dynamodb_stream.py)."""
+nothing twice (the sent counter's own test is in test_faults.py). Each fault is scripted on the very write that
+carries its counter (`where=`), and each test checks that every fault landed there. Only AWS's engine honours a
+transaction's ClientRequestToken on botocore's resend (moto ignores it), so these run on DynamoDB Local, the
+counters folded from its stream (tests/dynamodb_stream.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -35,7 +36,8 @@ def lose_every_reply(faults, operation: str, counter: str) -> None:  # noqa: F81
 
 
 def landed_on(faults, operation: str, counter: str) -> bool:  # noqa: F811
-    return [(f.operation, counter in tally_counters(f.request)) for f in faults.faulted] == [(operation, True)] * ATTEMPTS
+    landed = [(f.operation, counter in tally_counters(f.request)) for f in faults.faulted]
+    return landed == [(operation, True)] * ATTEMPTS
 
 
 def whatsapp_survey(store):
