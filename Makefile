@@ -51,8 +51,10 @@ demo: install-demo translations
 	$(BIN)/survey-app demo --port 5000
 
 ## Install what the tests need (Python packages, Chromium, DynamoDB Local) and run the whole suite.
+## TEST_WORKERS=1 runs it in one process (as plain `pytest` does).
+TEST_WORKERS ?= 2
 test: install-test test-deps translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-deps:
 	bash scripts/test-deps.sh

@@ -16,6 +16,7 @@ from survey_app.services import create_owner
 from survey_app.store import Store
 from tests import local_dynamodb
 from tests.dynamodb_stream import StreamFeed, StreamFedStore
+from tests.fuzz import profiles  # noqa: F401  loads the run's hypothesis profile (seeded) before any test module
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-3"
@@ -25,6 +26,17 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Playwright cannot download its own browser here, so it drives Debian's chromium with quiet, offline flags.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+ZIP_TIERS = (ROOT / "tests" / "deploy", ROOT / "tests" / "deployed")
+
+
+def pytest_collection_modifyitems(items):
+    """`make test` runs on two xdist workers (--dist loadgroup); the tiers that build and run the Lambda zip share
+    one of them, so the zip is built once and deployed once per run."""
+    for item in items:
+        if any(tier in Path(item.path).parents for tier in ZIP_TIERS):
+            item.add_marker(pytest.mark.xdist_group("zip"))
 
 
 def unavailable(piece: str, how: str):

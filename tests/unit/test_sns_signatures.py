@@ -42,7 +42,8 @@ def test_a_notification_without_subject_signs_no_subject_line():
 
 
 @pytest.mark.parametrize("field, value", [("Message", '{"eventType":"Complaint"}'), ("TopicArn", "arn:aws:sns:x"),
-                                          ("MessageId", "another"), ("Timestamp", sns_signing.now_stamp() + " ")])
+                                          ("MessageId", "another"), ("Timestamp", sns_signing.now_stamp() + " ")],
+                         ids=["Message", "TopicArn", "MessageId", "Timestamp"])  # ids stable across xdist workers
 def test_a_tampered_field_is_refused(field, value):
     message = sns_signing.notification("original") | {field: value}
     with pytest.raises(sns.InvalidMessage, match="signature does not match"):
