@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass, field
 from operator import mul
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import default_exceptions
 
 from survey_app.domain.models import MULTI, RATING_SCALES, SHORT_TEXT, SINGLE
 from survey_app.web.answer.forms import LONG_TEXT_MAX, SHORT_TEXT_MAX, field_name
+from tests.fuzz.profiles import PROFILE
 
 BODY_LIMIT = 64 * 1024  # survey_app/config.py MAX_CONTENT_LENGTH
 URLSAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -27,17 +28,9 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUBMISSION_PATTERN = re.compile(r'name="submission" type="hidden" value="([0-9a-f]+)"')
 
 
-# `make test` replays the same examples every run (derandomized: a failure is a failure of this commit, not of
-# luck); `make fuzz` explores new ones (FUZZ_PROFILE=explore) at ten times the examples.
-settings.register_profile("seeded", derandomize=True, database=None, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture])
-settings.register_profile("explore", parent=settings.get_profile("seeded"), derandomize=False)
-PROFILE = os.environ.get("FUZZ_PROFILE", "seeded")
-
-
 def fuzz_settings(max_examples: int) -> settings:
-    """The run's profile (see above) with `max_examples` scaled by FUZZ_EXAMPLES_SCALE (10 under `make fuzz`).
-    No example database: a failure prints its reproduce_failure blob instead."""
+    """The run's profile (tests/fuzz/profiles.py: seeded in `make test`, explore in `make fuzz`) with
+    `max_examples` scaled by FUZZ_EXAMPLES_SCALE (10 under `make fuzz`)."""
     scale = float(os.environ.get("FUZZ_EXAMPLES_SCALE", "1"))
     return settings(settings.get_profile(PROFILE), max_examples=max(1, round(max_examples * scale)))
 

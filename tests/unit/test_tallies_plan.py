@@ -16,7 +16,7 @@ TALLIES = st.lists(st.builds(
                                                st.integers(-2, 3), max_size=3), max_size=3)), max_size=60)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)  # and the run's profile, seeded in `make test` (tests/fuzz/profiles.py)
 @given(TALLIES, st.integers(min_value=10, max_value=100))  # a tally here needs at most 6 items
 def test_chunks_stay_under_the_limit_and_hold_every_tally_once_with_their_sums(tallies, limit):
     chunks = plan_chunks(tallies, limit)
