@@ -17,7 +17,6 @@ from survey_app.store import Store
 from tests import local_dynamodb
 from tests.dynamodb_stream import StreamFeed, StreamFedStore
 from tests.fuzz import profiles  # noqa: F401  loads the run's hypothesis profile (seeded) before any test module
-from tests.fuzz import profiles  # noqa: F401  loads the run's hypothesis profile (seeded) before any test module
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "ap-southeast-3"
