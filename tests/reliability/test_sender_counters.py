@@ -3,11 +3,12 @@ the caller gave up, and whoever tries again (the next send run, Meta's or SNS's 
 nothing twice (the sent counter's own test is in test_faults.py). Each fault is scripted on the very write that
 carries its counter (`where=`), and each test checks that every fault landed there. Only AWS's engine honours a
 transaction's ClientRequestToken on botocore's resend (moto ignores it), so these run on DynamoDB Local, the
-counters folded from its stream (tests/dynamodb_stream.py)."""
+counters folded from its stream (tests/dynamodb_stream.py). The clock is the real one: DynamoDB Local deletes
+items whose TTL has passed, as AWS does, so invitations dated in the past vanish mid-test."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -21,11 +22,11 @@ from survey_app.services.conversations import ChatSettings, record_status
 from survey_app.services.email_feedback import record_ses_event
 from tests import sns_signing
 from tests.factories import make_survey
-from tests.integration.test_sending_records import (BUSINESS, NOW, TZ, ScriptedEmail, counters, day_of, due,
-                                                    email_survey, run)
+from tests.integration.test_sending_records import BUSINESS, TZ, ScriptedEmail, counters, day_of, email_survey, run
 from tests.reliability.test_faults import ATTEMPTS, TIMEOUT, faults, tally_counters  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.parametrize("engine", ["dynamodb_local"], indirect=True)
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
 LATER = NOW + timedelta(hours=1)
 PHONE = "+6281234567890"
 
@@ -38,6 +39,12 @@ def lose_every_reply(faults, operation: str, counter: str) -> None:  # noqa: F81
 def landed_on(faults, operation: str, counter: str) -> bool:  # noqa: F811
     landed = [(f.operation, counter in tally_counters(f.request)) for f in faults.faulted]
     return landed == [(operation, True)] * ATTEMPTS
+
+
+def due(store, survey, **contact):
+    """One invitation due at NOW (an e-mail customer unless told otherwise)."""
+    create_invitation(store, survey, now=NOW - timedelta(hours=1), send_at=NOW - timedelta(minutes=1),
+                      customer_name="Budi", order_ref="O-1", **(contact or {"email": "c0@example.com"}))
 
 
 def whatsapp_survey(store):
@@ -106,8 +113,7 @@ def test_a_lost_reply_on_a_state_change_counts_it_once(app, store, faults, setup
 def sent_on_whatsapp(app, store):
     """One WhatsApp invitation sent at NOW; returns the survey and the provider's message id."""
     survey = whatsapp_survey(store)
-    create_invitation(store, survey, now=NOW - timedelta(days=2), send_at=NOW - timedelta(minutes=1), phone=PHONE,
-                      customer_name="Budi", order_ref="O-wa")
+    due(store, survey, phone=PHONE)
     channel = ScriptedEmail()  # any object with send(message) -> id is a channel
     with app.app_context():
         assert send_due(store, Sender(channels={"whatsapp": channel}, base_url="https://survey.toko.test",
@@ -122,7 +128,7 @@ def sent_on_whatsapp(app, store):
 ])
 def test_a_lost_reply_on_a_whatsapp_status_counts_it_once(app, store, faults, status, counted):  # noqa: F811
     survey, message_id = sent_on_whatsapp(app, store)
-    update = StatusUpdate(message_id, PHONE.lstrip("+"), status, (NOW + timedelta(minutes=1)).isoformat(),
+    update = StatusUpdate(message_id, PHONE.lstrip("+"), status, NOW.isoformat(),  # counted on NOW's day too
                           *((131026, "Message undeliverable") if status == "failed" else ()))
     last = sorted(counted)[-1]
     lose_every_reply(faults, "TransactWriteItems", last)
@@ -144,7 +150,7 @@ def test_a_lost_reply_on_an_ses_event_counts_it_once(app, store, faults, event, 
                               message=event("c0@example.com", message_id="ses-1"), timestamp=NOW.isoformat())
     lose_every_reply(faults, "TransactWriteItems", counter)
     with pytest.raises(StoreUnavailable):  # the endpoint answers 500...
-        record_ses_event(store, notification, TZ, NOW + timedelta(minutes=1))
+        record_ses_event(store, notification, TZ, NOW)
     assert record_ses_event(store, notification, TZ, NOW + timedelta(minutes=2)) == "duplicate"  # ...SNS retries
     assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1, counter: 1}}
     assert landed_on(faults, "TransactWriteItems", counter)
