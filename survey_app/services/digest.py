@@ -142,9 +142,10 @@ def unsubscribed_email(secret_key: str, token: str) -> str | None:
 
 
 def preference(store: Store, email: str, language: str) -> dict:
-    """The person's digest settings; nothing stored yet: weekly by e-mail is offered, not yet on."""
-    return store.digest_preference(email) or {"email": email, "frequency": OFF, "email_on": True,
-                                               "whatsapp_to": "", "language": language}
+    """The person's digest settings; nothing stored yet: weekly by e-mail is offered, not yet on. A blank
+    setting (no WhatsApp number) is not stored (store/table.py to_item), so it reads back as its default."""
+    offered = {"email": email, "frequency": OFF, "email_on": True, "whatsapp_to": "", "language": language}
+    return offered | (store.digest_preference(email) or {})
 
 
 def save_preference(store: Store, email: str, frequency: str, email_on: bool, whatsapp: str, language: str,

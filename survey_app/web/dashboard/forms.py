@@ -132,8 +132,9 @@ class SurveyEditForm(FlaskForm):
             questions += copies
             self.placed += [index] * len(copies)
         return replace(
-            survey, title=Text(self.title_en.data.strip(), self.title_id.data.strip()),
-            intro=Text(self.intro_en.data.strip(), self.intro_id.data.strip()), questions=tuple(questions),
+            survey, title=Text((self.title_en.data or "").strip(), (self.title_id.data or "").strip()),
+            intro=Text((self.intro_en.data or "").strip(), (self.intro_id.data or "").strip()),
+            questions=tuple(questions),
             default_language=self.default_language.data, review_url=(self.review_url.data or "").strip(),
             review_property=(self.review_property.data or "").strip(), review_urls=_review_urls(self.review_urls.data),
         )
