@@ -158,12 +158,7 @@ def _send(store: Store, sender: Sender, survey: Survey, invitation: Invitation, 
     _record_message(store, message_id, invitation, channel, "invitation", now)
     if channel == WHATSAPP_CHANNEL:
         remember_chat_invitation(store, sent, sender.invitation_template, now)
-    _record_sent(store, claimed, sent)
-    try:
-        day, counter = _count(invitation, SENT, now, sender, channel)
-        store.add_day_counters(survey.id, day, {counter: 1}, once=f"s-{invitation.token}-{sent.attempts}")
-    except StoreUnavailable as error:  # a statistic, not the customer's message: never worth a second send
-        log.warning("sent counter for %s not added: %s", invitation.token, error)
+    _record_sent(store, claimed, sent, _count(invitation, SENT, now, sender, channel))
     return SENT
 
 
@@ -178,10 +173,11 @@ def _record_message(store: Store, message_id: str, invitation: Invitation, chann
         log.warning("message %s of %s not recorded: %s", message_id, invitation.token, error)
 
 
-def _record_sent(store: Store, claimed: Invitation, sent: Invitation) -> None:
-    """The message is out: keep trying to say so (a plain update, away from the busy day item); if it cannot
-    be said, the next run finds the hand-over mark and flags the send unconfirmed instead of sending again."""
-    _retried(lambda: store.transition(claimed, sent, from_states=(SENDING,)))
+def _record_sent(store: Store, claimed: Invitation, sent: Invitation, count: tuple[str, str]) -> None:
+    """The message is out: keep trying to say so, with its counter in the same transaction (a job killed in
+    between never leaves it sent and uncounted); if it cannot be said, the next run finds the hand-over mark and
+    flags the send unconfirmed instead of sending again."""
+    _retried(lambda: store.transition(claimed, sent, from_states=(SENDING,), count=count))
 
 
 def _retried(write) -> None:

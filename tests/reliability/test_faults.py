@@ -669,66 +669,71 @@ class FaultsAfterSending:
         return message_id
 
 
+def invitation_update(request: dict) -> dict:
+    """The invitation's update in a request: the UpdateItem itself, or a transaction's Update entry."""
+    updates = [request] + [item["Update"] for item in request.get("TransactItems", []) if "Update" in item]
+    return next((update for update in updates if key_of(update).startswith("INV#")), {})
+
+
 def records_sent(request: dict) -> bool:
-    """The UpdateItem of an invitation that records it sent (services/sending.py `_record_sent`)."""
-    return key_of(request).startswith("INV#") and written_state(request) == "sent"
-
-
-def counts_sent(request: dict) -> bool:
-    """The tally write of the sent counter (services/sending.py, after `_record_sent`)."""
-    return "inv#email#sent" in tally_counters(request)
+    """The transaction recording an invitation sent with its counter (services/sending.py `_record_sent`)."""
+    return written_state(invitation_update(request)) == "sent" and "inv#email#sent" in tally_counters(request)
 
 
 def delivery_counters(store, survey_id: str) -> dict[str, dict[str, int]]:
-    """Each day's invitation-event counters (`inv#<channel>#<event>`), without zeros and empty days."""
+    """Each day's invitation-event counters (`inv#<channel>#<event>`), without zeros and empty days, once every
+    tally is folded (as the stream consumer, or the counters function after it, folds them in production)."""
+    store.fold_pending(survey_id)
     days = store.daily_counters(survey_id, "2000-01-01", "2999-12-31")
     return {day: {k: v for k, v in values.items() if k.startswith("inv#") and v} for day, values in days.items()
             if any(k.startswith("inv#") and v for k, v in values.items())}
 
 
-def send_once_with_faults_after_the_send(app, store, faults, email_sender, operation, kind, times, where):
+def owners_day(moment: str) -> str:
+    return local_day(datetime.fromisoformat(moment), "Asia/Jakarta")
+
+
+def send_once_with_faults_after_the_send(app, store, faults, email_sender, kind, times):
+    """One e-mail sent; then `times` attempts of the write recording it sent get `kind`. Returns the invitation,
+    how many e-mails SES took, the delivery counters and the runs' outcomes."""
     sender, ses = email_sender
     now = datetime.now(timezone.utc)
     survey = email_survey(store)
     invitation = create_invitation(store, survey, email="budi@example.com", send_at=now - timedelta(minutes=1))
-    faulty = replace(sender, channels={"email": FaultsAfterSending(sender.channels["email"], faults, operation,
-                                                                   kind, times, where)}, paces={})
+    faulty = replace(sender, channels={"email": FaultsAfterSending(sender.channels["email"], faults,
+                                                                   "TransactWriteItems", kind, times, records_sent)},
+                     paces={})
     outcomes = run_sender_every_5_minutes(app, store, faulty, now, runs=4)  # past the 10-minute lease
-    day = local_day(now, "Asia/Jakarta")
-    sent_counted = store.daily_counters(survey.id, day, day).get(day, {}).get("inv#email#sent", 0)
-    return store.get_invitation(invitation.token), len(ses.sent_messages), sent_counted, outcomes
+    invitation = store.get_invitation(invitation.token)
+    assert [invitation_update(f.request)["Key"]["pk"]["S"] for f in faults.faulted] == [f"INV#{invitation.token}"] * \
+        times and all(records_sent(f.request) for f in faults.faulted), "a fault hit another write"
+    return invitation, len(ses.sent_messages), delivery_counters(store, survey.id), outcomes
 
 
 def test_a_store_outage_recording_sent_never_emails_twice_and_flags_the_send_for_the_owner(app, store, faults,
                                                                                           email_sender):
     invitation, emails, counted, outcomes = send_once_with_faults_after_the_send(
-        app, store, faults, email_sender, "UpdateItem", "internal", times=ATTEMPTS * RECORD_ATTEMPTS,
-        where=records_sent)
+        app, store, faults, email_sender, "internal", times=ATTEMPTS * RECORD_ATTEMPTS)
     assert emails == 1, f"e-mailed {emails} times; runs: {outcomes}"
     assert outcomes[0] == {"store_unavailable": 1} and {"unconfirmed": 1} in outcomes
     assert invitation.state == "unconfirmed" and "may or may not have arrived" in invitation.failure
-    assert [f.request["Key"]["pk"]["S"] for f in faults.faulted] == [f"INV#{invitation.token}"] * (
-        ATTEMPTS * RECORD_ATTEMPTS) and all(records_sent(f.request) for f in faults.faulted)
-    flagged_on = local_day(datetime.fromisoformat(invitation.send_at), "Asia/Jakarta")
-    assert delivery_counters(store, invitation.survey_id) == {flagged_on: {"inv#email#unconfirmed": 1}}
+    assert counted == {owners_day(invitation.send_at): {"inv#email#unconfirmed": 1}}  # flagged, never counted sent
 
 
 def test_a_lost_reply_recording_sent_is_sent_once_and_counted_once(app, store, faults, email_sender):
     invitation, emails, counted, outcomes = send_once_with_faults_after_the_send(
-        app, store, faults, email_sender, "UpdateItem", TIMEOUT, times=1, where=records_sent)
-    assert (invitation.state, emails, counted) == ("sent", 1, 1), outcomes
-    (faulted,) = faults.faulted  # the fault hit the write recording "sent", nothing else
-    assert (faulted.operation, faulted.request["Key"]["pk"]["S"], written_state(faulted.request)) == (
-        "UpdateItem", f"INV#{invitation.token}", "sent")
+        app, store, faults, email_sender, TIMEOUT, times=1)  # botocore resends the same transaction
+    assert (invitation.state, emails, outcomes[0]) == ("sent", 1, {"sent": 1}), outcomes
+    assert counted == {owners_day(invitation.sent_at): {"inv#email#sent": 1}}
 
 
-@ON_DYNAMODB_LOCAL  # the counter is folded from the stream: on moto a write whose reply was lost is folded later
 def test_a_lost_reply_on_the_sent_counter_counts_the_send_once(app, store, faults, email_sender):
+    """Every botocore attempt of the transaction recording "sent" with its counter is done, every reply lost: the
+    sender's own retry finds it recorded (its condition fails) and counts nothing again."""
     invitation, emails, counted, outcomes = send_once_with_faults_after_the_send(
-        app, store, faults, email_sender, "PutItem", TIMEOUT, times=ATTEMPTS, where=counts_sent)
-    assert (invitation.state, emails, counted) == ("sent", 1, 1), outcomes
-    assert outcomes[0] == {"sent": 1}  # a statistic: its loss is logged, the send stands
-    assert [(f.operation, counts_sent(f.request)) for f in faults.faulted] == [("PutItem", True)] * ATTEMPTS
+        app, store, faults, email_sender, TIMEOUT, times=ATTEMPTS)
+    assert (invitation.state, emails, outcomes[0]) == ("sent", 1, {"sent": 1}), outcomes
+    assert counted == {owners_day(invitation.sent_at): {"inv#email#sent": 1}}
 
 
 def test_an_ses_answer_lost_after_sending_is_never_resent(app, store, faults, email_sender, monkeypatch):

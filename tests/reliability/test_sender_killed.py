@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from survey_app.domain.models import Delivery
-from survey_app.services import create_invitation, save_survey
+from survey_app.services import create_invitation, local_day, save_survey
 from survey_app.services.sending import LEASE
 from survey_app.store import Store
 from tests.conftest import REGION
@@ -119,13 +119,22 @@ def test_a_send_job_killed_at_random_instants_messages_each_customer_at_most_onc
         stale = job(now + LEASE + timedelta(minutes=1), kill_after=None)  # claims whose lease ran out
         assert job(now + LEASE + timedelta(minutes=2), kill_after=None) == {}
     received = CountingWhatsApp.received
-    states = Counter(store.get_invitation(token).state for token in tokens)
-    unconfirmed = {store.get_invitation(t).phone.lstrip("+") for t in tokens
-                   if store.get_invitation(t).state == "unconfirmed"}
+    invitations = [store.get_invitation(token) for token in tokens]
+    states = Counter(i.state for i in invitations)
+    unconfirmed = {i.phone.lstrip("+") for i in invitations if i.state == "unconfirmed"}
+    sent = {i.phone.lstrip("+") for i in invitations if i.state == "sent"}
     never_received = {p.lstrip("+") for p in phones} - set(received)
+    # each counted on the owner's day of the run that sent or flagged it (sent_at / send_at: that run's clock)
+    expected = Counter((local_day(datetime.fromisoformat(i.sent_at if i.state == "sent" else i.send_at),
+                                  "Asia/Jakarta"), f"inv#whatsapp#{i.state}") for i in invitations)
+    store.fold_pending(survey.id)  # the job folds from the stream in production; this table has none: fold here
+    counted = {(day, name): n for day, values in store.daily_counters(survey.id, "2000-01-01", "2999-12-31").items()
+               for name, n in values.items() if name.startswith("inv#") and n}
     assert kills >= KILLS // 2, f"only {kills} runs were killed mid-work: the run did not test what it claims"
     assert max(received.values()) == 1, [p for p, n in received.items() if n > 1][:5]
     assert set(states) <= {"sent", "unconfirmed"}, states
     assert never_received <= unconfirmed  # nobody silently lost: whoever got nothing is flagged for the owner
     assert len(unconfirmed) <= kills * 8  # at most the sends in flight at each kill
+    assert sent <= set(received) and set(received) - sent <= unconfirmed  # whoever is counted sent got it
+    assert counted == dict(expected), sorted(set(counted.items()) ^ set(expected.items()))
     print(f"kills={kills} received={len(received)} unconfirmed={len(unconfirmed)} stale-run={stale}")
