@@ -751,7 +751,10 @@ def test_an_ses_answer_lost_after_sending_is_never_resent(app, store, faults, em
                                    send_at=now - timedelta(minutes=1))
     outcomes = run_sender_every_5_minutes(app, store, sender, now, runs=4)
     assert outcomes[0] == {"unconfirmed": 1} and len(ses.sent_messages) == 1, outcomes
-    assert store.get_invitation(invitation.token).state == "unconfirmed"
+    invitation = store.get_invitation(invitation.token)
+    assert invitation.state == "unconfirmed"
+    assert delivery_counters(store, invitation.survey_id) == {owners_day(invitation.send_at):
+                                                              {"inv#email#unconfirmed": 1}}
 
 
 def test_an_ses_refusal_is_retried_later_and_sent_once(app, store, faults, email_sender, monkeypatch):
@@ -772,7 +775,9 @@ def test_an_ses_refusal_is_retried_later_and_sent_once(app, store, faults, email
                                    send_at=now - timedelta(minutes=1))
     outcomes = run_sender_every_5_minutes(app, store, sender, now, runs=3)
     assert outcomes[:2] == [{"retry_scheduled": 1}, {"sent": 1}] and len(ses.sent_messages) == 1, outcomes
-    assert store.get_invitation(invitation.token).state == "sent"
+    invitation = store.get_invitation(invitation.token)
+    assert invitation.state == "sent"
+    assert delivery_counters(store, invitation.survey_id) == {owners_day(invitation.sent_at): {"inv#email#sent": 1}}
 
 
 @ON_DYNAMODB_LOCAL
@@ -806,10 +811,19 @@ def test_the_sender_under_dynamodb_faults_loses_no_invitation(app, store, faults
     assert set(states) <= {"sent", "unconfirmed"} and sum(states.values()) == len(tokens), states
     assert max(recipients.values()) == 1, figures
     never_emailed = {f"c{i}@example.com" for i in range(len(tokens))} - set(recipients)
-    flagged = {i.email for i in store.invitations_of(survey.id, limit=400) if i.state == "unconfirmed"}
+    invitations = store.invitations_of(survey.id, limit=400)
+    flagged = {i.email for i in invitations if i.state == "unconfirmed"}
+    sent = {i.email for i in invitations if i.state == "sent"}
     assert never_emailed <= flagged, figures
+    assert sent <= set(recipients), figures  # whoever is counted sent got the e-mail (once: asserted above)
     assert len(recipients) >= 0.97 * len(tokens), figures
     assert calm[-1] == {}
+    # every send and every flag counted once, on the owner's day of the run that sent or flagged it
+    expected = Counter((owners_day(i.sent_at if i.state == "sent" else i.send_at), f"inv#email#{i.state}")
+                       for i in invitations)
+    counted = {(day, name): n for day, values in delivery_counters(store, survey.id).items()
+               for name, n in values.items()}
+    assert counted == dict(expected), sorted(set(counted.items()) ^ set(expected.items()))
 
 
 def test_a_scripted_fault_that_never_fires_is_reported_and_one_that_fires_is_not(store):
