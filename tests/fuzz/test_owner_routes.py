@@ -310,6 +310,7 @@ def test_no_owner_route_answers_5xx_or_a_stack_trace_to_any_request(site, owners
     for role in ROLES:
         assert sent[role] >= 0.3 * examples["drawn"], summary
         assert answers[(role, 2)] >= MIN_2XX_SHARE[role] * sent[role], summary
+    assert renewed_by, summary  # a destructive form succeeded and the fuzzing went on in a new world
 
 
 @ON_MOTO
