@@ -141,11 +141,15 @@ JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=25)
+# Lone surrogates: JSON can carry them ("\ud800"), a str holds them, UTF-8 cannot encode them (a 500, fixed).
+SURROGATES = st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3)
+WITH_SURROGATE = st.tuples(st.text(max_size=8), SURROGATES, st.text(max_size=8)).map("".join)
 FIELD_VALUES = {  # name: (plausible values, edge values)
     "order_ref": (st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/#", min_size=1, max_size=20),
-                  st.one_of(st.text(max_size=20), st.just("x" * 200), st.just("x" * 201))),
-    "name": (st.text(max_size=30), st.one_of(st.just("n" * 200), st.just("n" * 201), ODD_TEXT)),
-    "email": (st.emails(), st.one_of(st.text(max_size=30), st.just("a" * 250 + "@x.id"), ODD_TEXT)),
+                  st.one_of(st.text(max_size=20), st.just("x" * 200), st.just("x" * 201), WITH_SURROGATE)),
+    "name": (st.text(max_size=30), st.one_of(st.just("n" * 200), st.just("n" * 201), ODD_TEXT, WITH_SURROGATE)),
+    "email": (st.emails(), st.one_of(st.text(max_size=30), st.just("a" * 250 + "@x.id"), ODD_TEXT,
+                                     WITH_SURROGATE.map(lambda s: f"a{s}@example.com"))),
     "phone": (st.sampled_from(["0812-3456-7890", "+62 812 3456 7891", "081234567890", "+1 415 555 0100"]),
               st.one_of(st.sampled_from(["812345", "call me", "", "+", "0" * 40]), st.text(max_size=20))),
     "purchased_at": (
@@ -160,7 +164,7 @@ FIELD_VALUES = {  # name: (plausible values, edge values)
         st.one_of(st.dictionaries(st.one_of(st.sampled_from(["Email", "NAME", " order_ref", "", " "]),
                                             st.text(max_size=15)),
                                   st.one_of(st.text(max_size=30), st.integers(), st.floats(), st.booleans(),
-                                            st.none(), JSON), max_size=22), JSON)),
+                                            st.none(), JSON, WITH_SURROGATE), max_size=22), JSON)),
 }
 
 

@@ -543,6 +543,9 @@ def csv_files(draw) -> bytes:
                                         for row in rows]
     if draw(chance(1, 7)):  # around the row limit, with rows the import refuses without writing
         lines += ["Nobody,,,,"] * draw(st.integers(990, 1010))
+    if draw(st.sampled_from([False, True] + [False] * 8)):  # a cell over the csv module's 128 KiB limit (a 500, fixed)
+        cell = "x" * draw(st.sampled_from([128 * 1024 - 1, 128 * 1024, 128 * 1024 + 1, 140_000]))
+        lines.insert(draw(st.integers(1, len(lines))), f'Budi,b@example.com,"{cell}"' if draw(st.booleans()) else cell)
     text = newline.join(lines)
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
     return text.encode(encoding, errors="replace")
@@ -579,6 +582,8 @@ def csv_example(client, site, data):
     response = client.post(url, data=fields, content_type="multipart/form-data")
 
     event(f"status {response.status_code}")
+    if len(content) > 128 * 1024:
+        event(f"over 128 KiB: status {response.status_code}")
     assert_no_server_error(response, content[:200])
     if response.status_code == 303:  # a file of a new shape waits for its mapping (web/dashboard/imports.py)
         step = client.get(response.headers["Location"])
