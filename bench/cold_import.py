@@ -6,13 +6,20 @@ loads much of botocore. The link was opened in the warm-up round, so the timed a
 reads. The dashboard's first render in a fresh process (a survey with no responses) shows what plotly's import
 costs an owner. Clocks start at the child's first statement (interpreter start-up is the same for all), the
 variants take turns round by round, and each figure is the median of the rounds after one untimed warm-up.
+Two facts of the answer path's start-up are measured beside it: what reading a compiled gettext catalog costs
+(once per process and language, on the first page), and whether Babel is installed (flask_wtf imports it
+whenever it is, so it is kept out of the venv as well as the zip).
 """
 from __future__ import annotations
 
 import argparse
+import gettext
+import importlib.util
+import io
 import json
 import subprocess
 import sys
+import timeit
 
 from common import (OWNER_EMAIL, bench_owner, app_environment, dynamodb_local, median, ms, new_invitation, new_store,
                     print_result, row, seed_survey, times)
@@ -47,6 +54,14 @@ def fresh_process(code: str, env: dict) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def catalog_read() -> float:
+    """Seconds to parse the Indonesian .mo catalog with the stdlib, best of 5 x 300 reads (survey_app.i18n.catalog)."""
+    from survey_app.i18n import CATALOG_DIR, DOMAIN
+
+    data = (CATALOG_DIR / "id" / "LC_MESSAGES" / f"{DOMAIN}.mo").read_bytes()
+    return min(timeit.repeat(lambda: gettext.GNUTranslations(io.BytesIO(data)), number=300, repeat=5)) / 300
+
+
 def run(rounds: int = 15) -> dict:
     children = {name: [] for name in VARIANTS}
     with dynamodb_local() as endpoint:
@@ -67,6 +82,7 @@ def run(rounds: int = 15) -> dict:
     imported = median([c["import"] for c in children["answer"]])
     first_page = median([c["seconds"] - c["import"] for c in children["answer"]])
     plotly_answer = any(c["plotly"] for c in children["answer"])
+    catalog = catalog_read()
     rows = [
         row("Cold start: import + first answer page", ms(answer), f"{ms(baseline)} import flask, wtforms, "
             "flask_wtf + boto3 client", times(answer / baseline), f"≤ {TARGET}x", answer / baseline <= TARGET),
@@ -79,7 +95,10 @@ def run(rounds: int = 15) -> dict:
     notes = [f"median of {rounds} fresh processes per variant",
              f"answer page: importing survey_app.wsgi (which builds the app) {ms(imported)}, then the first request "
              f"{ms(first_page)} (first botocore call, template compilation)",
-             f"plotly in sys.modules after the dashboard: {all(c['plotly'] for c in children['dashboard'])}"]
+             f"plotly in sys.modules after the dashboard: {all(c['plotly'] for c in children['dashboard'])}",
+             f"reading the Indonesian gettext catalog (.mo, stdlib gettext): {ms(catalog)} once per process "
+             f"and language ({catalog / first_page:.0%} of the first request); Babel installed: "
+             f"{importlib.util.find_spec('babel') is not None}"]
     return {"rows": rows, "notes": notes}
 
 

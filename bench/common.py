@@ -44,6 +44,21 @@ os.environ.update(FAKE_AWS)
 Unavailable = local_dynamodb.Unavailable
 free_port = local_dynamodb.free_port
 
+# The CLI, reporting its own peak resident memory on stderr as it exits. Not wait4's ru_maxrss: Linux carries the
+# parent's high-water mark into a child across fork and exec (fs/exec.c exec_mmap records the old mm's hiwater in
+# signal->maxrss; golang/go#32054 hit the same), so a child of a benchmark grown by seeding (or of run_all, grown by
+# the benchmarks before) was reported at its parent's peak, whatever its own.
+CLI_WITH_PEAK = ("import atexit, sys\n"
+                 "atexit.register(lambda: sys.stderr.write(next(line for line in open('/proc/self/status')"
+                 " if line.startswith('VmHWM:'))))\n"
+                 "from survey_app.cli import main\n"
+                 "main()")
+
+
+def peak_kb_of(stderr: str) -> int:
+    """The peak resident KB a CLI_WITH_PEAK child wrote last on its stderr."""
+    return int(stderr.rsplit("VmHWM:", 1)[1].split()[0])
+
 
 # -- DynamoDB ----------------------------------------------------------------
 
@@ -223,6 +238,11 @@ def _commit() -> str:
     return (head or "unknown") + (" with uncommitted changes in survey_app/" if dirty else "")
 
 
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages: on a shared machine they say how much the timings are worth."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def machine() -> dict[str, str]:
     """The facts a reader needs to compare two runs of the same benchmarks."""
     ram_kb = _first("/proc/meminfo", "MemTotal").split()[0] if _first("/proc/meminfo", "MemTotal") else ""
@@ -233,7 +253,7 @@ def machine() -> dict[str, str]:
         "CPU": _first("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
         "Cores": f"{os.cpu_count()} logical, {len(os.sched_getaffinity(0))} usable",
         "RAM": f"{int(ram_kb) / 1024 / 1024:.1f} GB" if ram_kb else "unknown",
-        "Load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "Load average at start": load_average(),
         "OS": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "Java (DynamoDB Local)": _java(),

@@ -4,7 +4,9 @@ bench/bare_app.py (Flask + WTForms + a boto3 client, two GetItem) served by the 
 
 The link was opened once before, so both first pages make the same two reads. Each round starts one fresh
 instance per variant, in alternating order; the clock runs from the process spawn to the answer (init, the
-app's import inside Zappa's first call, the request). Figures are medians over the rounds.
+app's import inside Zappa's first call, the request). Figures are medians over the rounds. Beside the bare app, the
+production start-up also reads its secret key from SSM Parameter Store (survey_app/parameters.py; moto here), one
+more boto3 client and call; benchmark 3 measures the same start in the development venv.
 """
 from __future__ import annotations
 

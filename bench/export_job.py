@@ -1,7 +1,13 @@
 """Export of a large survey through the owner job (`survey-app export`, which runs the same job the dashboard
 queues) from DynamoDB Local to S3 (a moto server on its own port), in a fresh process per survey size: responses per
 second and the process's peak memory (its own VmHWM), which must stay flat as the survey grows: the job holds one
-8 MB part at a time, never the export. Every row of the S3 object is counted afterwards."""
+8 MB part at a time, never the export. Every row of the S3 object is counted afterwards.
+
+The peak is the child's own VmHWM, not wait4's ru_maxrss: Linux carries a parent's high-water mark into its child
+across fork and exec (see common.CLI_WITH_PEAK), so a child of this process, grown by seeding, used to be reported at this
+process's peak. The part is a BytesIO whose getvalue() hands its bytes to the upload uncopied (a bytearray and
+bytes(buffer) held each part twice); tests/integration/test_export_memory.py holds the job's own allocations under
+1.5x the part at every upload."""
 from __future__ import annotations
 
 import argparse
@@ -13,18 +19,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import boto3
-from common import REGION, ROOT, app_environment, dynamodb_local, free_port, new_store, print_result, row, seed_survey
+from common import (CLI_WITH_PEAK, REGION, ROOT, app_environment, dynamodb_local, free_port, new_store, peak_kb_of,
+                    print_result, row, seed_survey)
 
 BUCKET = "bench-exports"
-# The CLI, reporting its own peak resident memory as it exits. Not wait4's ru_maxrss: Linux carries the parent's
-# high-water mark into a child across fork and exec (fs/exec.c exec_mmap records the old mm's hiwater in
-# signal->maxrss; golang/go#32054 hit the same), so a child of this process, grown by seeding, was reported at this
-# process's peak (2.5x from 10,000 to 100,000 responses).
-CLI_WITH_PEAK = ("import atexit, sys\n"
-                 "atexit.register(lambda: sys.stderr.write(next(line for line in open('/proc/self/status')"
-                 " if line.startswith('VmHWM:'))))\n"
-                 "from survey_app.cli import main\n"
-                 "main()")
 
 
 def seed_responses(store, survey, count: int) -> None:
@@ -49,8 +47,7 @@ def export_once(store, survey, s3_endpoint: str) -> tuple[float, int, str]:
     seconds = time.perf_counter() - started
     if process.returncode != 0 or "s3://" not in errors:
         raise RuntimeError(f"export failed: {errors[-500:]}")
-    peak_kb = int(errors.split("VmHWM:")[1].split()[0])
-    return seconds, peak_kb, errors.split(f"s3://{BUCKET}/")[1].split()[0]
+    return seconds, peak_kb_of(errors), errors.split(f"s3://{BUCKET}/")[1].split()[0]
 
 
 def count_rows(s3, key: str) -> int:
@@ -96,7 +93,11 @@ def run(quick: bool = False) -> dict:
              "(SURVEY_JOB_DEFAULT_SECONDS, 240 s, less a 30 s margin) and saves its cursor after every 8 MB part, "
              "so a longer export continues in a next run instead of being killed",
              "every row in the S3 object is counted after the run and must equal the responses seeded; "
-             "S3 is a moto server (no network latency): on AWS each 8 MB part upload adds its transfer time"]
+             "S3 is a moto server (no network latency): on AWS each 8 MB part upload adds its transfer time",
+             f"what the flat target can see: the {large:,}-response export is {results[large][2] / 2**20:.1f} MB, so a "
+             f"job that held the whole export instead of one part would peak about "
+             f"{(results[large][1] * 1024 + results[large][2]) / (results[small][1] * 1024):.2f}x the "
+             f"{small:,}-response run"]
     return {"rows": rows_out, "notes": notes}
 
 

@@ -7,7 +7,14 @@ bundles (bench/peers/*.html, survey JSON in bench/peers/*.json, packages pinned 
 three are served gzip -9 from one local origin by the same server. Lighthouse 12.2.3 (mobile form factor, simulated
 throttling, Debian's chromium, a fresh profile per run) loads the pages in turn (ours, SurveyJS, Formbricks, ours,
 ...); each figure is the median of the runs. Ratios are ours / the lightest peer. Branding on ours: a business name
-and a brand colour, no logo (the budget excludes only the logo image).
+and a brand colour, no logo (the budget excludes only the logo image). scripts/install-peers.sh installs the pinned
+peers and Lighthouse into .cache/peers (run() calls it when they are missing).
+
+Choices that favour the peers: their survey JSON is inlined in the page (no request for it); SurveyJS gets its
+fontless stylesheet (the default one loads Open Sans from another origin); both peers get a `data:` favicon, ours
+downloads its real one; Formbricks is its renderer alone on a minimal page, not its hosted link-survey app, and shows
+one question per screen, so only its first screen (the NPS) is measured while ours and SurveyJS show the whole form.
+Bytes and requests do not vary between runs; LCP and total blocking time move with the host's load.
 """
 from __future__ import annotations
 

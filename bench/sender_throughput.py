@@ -106,8 +106,12 @@ def run(invitations: int = 1000) -> dict:
                             f"{per_hour:,.0f} invitations/h ({seconds:.1f} s); {twice} customers messaged twice",
                             target=f">= {TARGET_PER_HOUR:,}/h, 0 twice",
                             met=per_hour >= TARGET_PER_HOUR and twice == 0 and messages == invitations))
-    notes.append("the SES ceiling is the account's send rate (SURVEY_SES_SEND_RATE, 14/s = 50,400/h by default); "
-                 "WhatsApp's is 80 msg/s per number; within them, 8 sends in flight carry 300 ms answers at ~26/s")
+    from survey_app.config import DEFAULTS
+
+    flight, ses, whatsapp = DEFAULTS["SEND_CONCURRENCY"], DEFAULTS["SES_SEND_RATE"], DEFAULTS["WHATSAPP_SEND_RATE"]
+    notes.append(f"the SES ceiling is the account's send rate (SURVEY_SES_SEND_RATE, {ses}/s = {ses * 3600:,}/h by "
+                 f"default); WhatsApp's is {whatsapp} msg/s per number; within them, {flight} sends in flight carry "
+                 f"300 ms answers at {flight / 0.3:.0f}/s at most")
     return {"rows": rows, "notes": notes}
 
 
