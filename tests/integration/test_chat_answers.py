@@ -128,9 +128,14 @@ def test_a_score_after_a_link_only_invitation_is_not_read_as_an_answer(store):
 
 def test_a_score_for_an_expired_invitation_is_not_recorded(store):
     survey = make_survey(store)
-    invitation = make_invitation(store, survey, expired=True, phone=PHONE)
-    remember_chat_invitation(store, invitation, "survey_invitation_number", NOW - timedelta(days=40))
-    assert handle_reply(store, inbound("9"), Outbox(), NOW) is False
+    # the reply comes ten days past the link's life, forty after the question: expired by the message's time, not
+    # by the real clock, since the invitation and its chat pointer carry its expiry as their TTL and DynamoDB Local
+    # deletes items whose TTL has passed (AWS within days): a vanished invitation would refuse it for another reason
+    invitation = make_invitation(store, survey, phone=PHONE)
+    remember_chat_invitation(store, invitation, "survey_invitation_number", NOW)
+    later = datetime.fromisoformat(invitation.expires_at) + timedelta(days=10)
+    assert store.chat_pointer(PHONE) and store.invitation_or_none(invitation.token)  # both there when it comes
+    assert handle_reply(store, inbound("9", at=later), Outbox(), later) is False
     assert not store.response_exists(survey.id, invitation.token)
 
 

@@ -1,6 +1,6 @@
 """The core loop through the Flask test client: link -> open -> submit -> dashboard, on moto and DynamoDB Local."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from survey_app.domain.metrics import nps
 from survey_app.web.answer import open_link
@@ -111,9 +111,13 @@ def test_text_over_the_limit_is_refused_with_the_limit_stated(client, store):
     assert response.status_code == 400 and "under 2000 characters" in response.get_data(as_text=True)
 
 
-def test_unknown_token_is_404_and_expired_is_410(client, store):
+def test_unknown_token_is_404_and_expired_is_410(client, store, monkeypatch):
     survey = make_survey(store)
-    expired = make_invitation(store, survey, expired=True)
+    # expired by the app's clock, pinned a second past the link's life, not by the real one: the invitation's TTL
+    # is its expiry, and DynamoDB Local deletes items whose TTL has passed (AWS within days), which would be a 404
+    expired = make_invitation(store, survey)
+    past_its_life = datetime.fromisoformat(expired.expires_at) + timedelta(seconds=1)
+    monkeypatch.setattr("survey_app.services.invitations.utcnow", lambda: past_its_life)
     assert client.get("/s/doesNotExist1").status_code == 404
     assert client.post("/s/doesNotExist1", data={"q_nps": "9"}).status_code == 404
     gone = client.get(f"/s/{expired.token}", headers={"Accept-Language": "en"})
@@ -149,7 +153,10 @@ def test_open_link_takes_one_response_per_browser(app, client, store):
 
 def test_open_link_answers_are_rate_limited_per_address(app, store, monkeypatch):
     """Three browsers from one address within one hour (the clock pinned at its last second), a limit of 2."""
-    monkeypatch.setattr(open_link, "utcnow", lambda: datetime(2026, 11, 28, 10, 59, 59, tzinfo=timezone.utc))
+    # the real clock's hour: the limit's counters carry a TTL two hours on, and DynamoDB Local deletes items whose
+    # TTL has passed (as AWS does), so counters written in a fixed past hour could vanish mid-test
+    last_second = datetime.now(timezone.utc).replace(minute=59, second=59, microsecond=0)
+    monkeypatch.setattr(open_link, "utcnow", lambda: last_second)
     app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 2
     survey = make_survey(store)
     statuses, refused = [], None
@@ -161,7 +168,7 @@ def test_open_link_answers_are_rate_limited_per_address(app, store, monkeypatch)
     assert statuses == [200, 200, 429]
     totals = store.daily_counters(survey.id, "2000-01-01", "2999-12-31")
     assert sum(c["n"] for c in totals.values()) == 2
-    monkeypatch.setattr(open_link, "utcnow", lambda: datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(open_link, "utcnow", lambda: last_second + timedelta(seconds=1))
     browser, hidden = refused
     assert browser.post(f"/o/{survey.id}", data=hidden | {"q_nps": "9"}).status_code == 200  # the next hour
 

@@ -352,8 +352,10 @@ def test_forty_browsers_on_the_open_link_at_once_are_each_stored_and_counted_onc
 def test_the_open_links_hourly_limit_holds_when_twenty_answers_from_one_address_race(
         app, store, server, request_log, monkeypatch):
     """All from 127.0.0.1 within one (pinned) hour, a limit of 5: exactly 5 stored, 15 told to wait."""
-    monkeypatch.setattr("survey_app.web.answer.open_link.utcnow",
-                        lambda: datetime(2026, 11, 28, 10, 59, 59, tzinfo=timezone.utc))
+    # the last second of the real clock's hour: the limit's counters (TTL two hours on) must outlive the test, as
+    # DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past hour could vanish mid-test
+    last_second = datetime.now(timezone.utc).replace(minute=59, second=59, microsecond=0)
+    monkeypatch.setattr("survey_app.web.answer.open_link.utcnow", lambda: last_second)
     app.config["OPEN_LINK_LIMIT_PER_HOUR"] = 5
     survey = make_survey(store)
     rng = random.Random(20)
@@ -365,8 +367,7 @@ def test_the_open_links_hourly_limit_holds_when_twenty_answers_from_one_address_
     outcomes = Counter(b.outcome for b in browsers)
     assert outcomes == {"thanks": 5, "429": 15}, outcomes
     assert len(list(store.iter_responses(survey.id))) == 5 and reconcile(store, survey).clean
-    monkeypatch.setattr("survey_app.web.answer.open_link.utcnow",
-                        lambda: datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr("survey_app.web.answer.open_link.utcnow", lambda: last_second + timedelta(seconds=1))
     late = next(b for b in browsers if b.outcome == "429")
     late.send()
     assert late.outcome == "thanks", "the next hour's limit did not open"
