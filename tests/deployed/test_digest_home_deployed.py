@@ -99,7 +99,12 @@ def test_the_home_page_shows_an_indonesian_viewer_indonesian_numbers_and_dates(d
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the business's day, not UTC's
     store.add_counters(survey.id, f"DAY#{today.isoformat()}", {"n": 1500, "promoter": 1000, "passive": 300,
                                                                 "detractor": 200})
-    invitation = create_invitation(store, survey, customer_name="Rina", phone="+6281234567890", now=ANSWERED)
+    # its link lives until a month past the real today: the invitation's TTL is its expiry, and DynamoDB Local
+    # deletes items whose TTL has passed (AWS too, within days), so a link dated January could vanish before the
+    # answer reaches it (the case page itself reads the case, not the invitation)
+    alive_for = (datetime.now(timezone.utc) - ANSWERED).days + 30
+    invitation = create_invitation(store, survey, customer_name="Rina", phone="+6281234567890", now=ANSWERED,
+                                   lifetime_days=alive_for)
     submit_response(store, survey, {"nps": 2, "reason": "Kurir telat"}, language="id",
                     submission_id=new_submission_id(), invitation=invitation, now=ANSWERED)
     viewer_email = f"viewer-{uuid.uuid4().hex[:8]}@example.test"

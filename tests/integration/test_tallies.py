@@ -5,7 +5,8 @@ On DynamoDB Local the tallies come from the table's real stream (tests/dynamodb_
 no readable stream, each write folds its own (the same consumer code, fed the items the write produced)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,8 +20,12 @@ from survey_app.web.answer.forms import new_submission_id
 from tests.dynamodb_stream import StreamFeed, StreamFedStore, fold_with, lambda_filter, lambda_record
 from tests.factories import make_survey
 
-AT = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
-DAY = "2026-12-01"
+# 10:00 in Jakarta on the business's yesterday, by the real clock: the invitations' TTL (their expiry, 30 days on)
+# must not have passed, as DynamoDB Local deletes such items (AWS too, within days) and they would vanish mid-test
+AT = datetime.combine(datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1), time(3), timezone.utc)
+DAY = AT.date().isoformat()
+OLD = AT - timedelta(days=11)  # a day reconcile may fix
+OLD_DAY = OLD.date().isoformat()
 
 
 @pytest.fixture
@@ -233,14 +238,14 @@ def test_the_dashboard_says_when_its_figures_were_updated(owner, store, client):
 
 def test_reconcile_reports_tallies_not_folded_and_fix_folds_them_before_correcting(quiet_store, store):
     survey = make_survey(store)
-    answer(quiet_store, survey, 3, when=AT.replace(day=20, month=11))  # an old day: reconcile may fix it
+    answer(quiet_store, survey, 3, when=OLD)  # an old day: reconcile may fix it
     if not store.fold_inline:
         store.feed = None  # the consumer is stopped: nothing drains the stream
     drift = reconcile(quiet_store, survey, now=AT)
-    assert drift.pending == 2 and "DAY#2026-11-20" in drift.items  # the answer's tally, the link's "sent" one
+    assert drift.pending == 2 and f"DAY#{OLD_DAY}" in drift.items  # the answer's tally, the link's "sent" one
     fixed = reconcile(quiet_store, survey, fix=True, now=AT)
     assert fixed.pending == 0 and fixed.clean  # folded, not added by the fix: nothing is left to add twice
-    assert quiet_store.daily_counters(survey.id, "2026-11-20", "2026-11-20")["2026-11-20"]["n"] == 1
+    assert quiet_store.daily_counters(survey.id, OLD_DAY, OLD_DAY)[OLD_DAY]["n"] == 1
     assert reconcile(quiet_store, survey, now=AT).clean
 
 
