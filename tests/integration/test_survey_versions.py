@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,7 +15,10 @@ from survey_app.services import create_invitation, reconcile, save_survey, submi
 from tests.factories import make_survey
 
 BOTH = pytest.mark.parametrize("engine", ["moto", "dynamodb_local"], indirect=True)
-AT = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+# the business's yesterday (10:00 in Jakarta) by the real clock: invitations carry their expiry (30 days on) as a
+# TTL, and DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past date would rot
+YESTERDAY = datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1)
+AT = datetime.combine(YESTERDAY, time(3), timezone.utc)
 
 
 def answer(store, survey, answers, now=AT):
@@ -113,16 +117,17 @@ def test_reconcile_recounts_each_response_with_the_version_it_answered(store):
 @BOTH
 def test_reconcile_fix_never_rewrites_todays_or_yesterdays_aggregates(store):
     survey = make_survey(store)
-    now = datetime(2026, 11, 25, 5, 0, tzinfo=timezone.utc)  # 12:00 in Jakarta
+    now = datetime.combine(YESTERDAY, time(5), timezone.utc)  # 12:00 in Jakarta
+    days = [f"DAY#{(now - timedelta(days=days_ago)).date().isoformat()}" for days_ago in (2, 1, 0)]
     for days_ago in (0, 1, 2):
         answer(store, survey, {"nps": 10}, now=now - timedelta(days=days_ago))
-    for day in ("2026-11-25", "2026-11-24", "2026-11-23"):
-        store.add_counters(survey.id, f"DAY#{day}", {"n": 1})
+    for day in days:
+        store.add_counters(survey.id, day, {"n": 1})
     drift = reconcile(store, survey, fix=True, now=now)
-    assert sorted(drift.items) == ["DAY#2026-11-23", "DAY#2026-11-24", "DAY#2026-11-25"]
-    assert sorted(drift.held) == ["DAY#2026-11-24", "DAY#2026-11-25"]
+    assert sorted(drift.items) == days
+    assert sorted(drift.held) == days[1:]
     after = reconcile(store, survey, now=now)
-    assert sorted(after.items) == ["DAY#2026-11-24", "DAY#2026-11-25"]  # only the old day was fixed
+    assert sorted(after.items) == days[1:]  # only the old day was fixed
 
 
 @BOTH
