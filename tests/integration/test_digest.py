@@ -9,9 +9,10 @@ import re
 import sys
 import threading
 import types
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from email import message_from_string, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -32,10 +33,24 @@ from tests.factories import make_survey
 from tests.http_fakes import graph_api
 from tests.racing import Spans, all_at_once
 
-MONDAY_8 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 in Jakarta
-LAST_WEEK = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # Wednesday of the week the digest covers
+# this week's Monday by the real clock: the answers' invitations carry their expiry (30 days on) as a TTL, and
+# DynamoDB Local deletes items whose TTL has passed (AWS too, within days), so a fixed past week would rot
+TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+MONDAY = TODAY - timedelta(days=TODAY.weekday())
+MONDAY_8 = datetime.combine(MONDAY, time(1), timezone.utc)  # Monday 08:00 in Jakarta
+LAST_WEEK = MONDAY_8 - timedelta(days=5) + timedelta(hours=2)  # Wednesday of the week the digest covers
+WEEK = (MONDAY - timedelta(days=7), MONDAY - timedelta(days=1))  # the last full week, Monday to Sunday
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+             "November", "Desember")
 SENDER = "digest@toko.test"
 SECRET = "s" * 40
+
+
+def in_indonesian(day: date) -> str:
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+WEEK_ID = f"{in_indonesian(WEEK[0])} – {in_indonesian(WEEK[1])}"
 
 
 def answer(store, survey, score, comment, when=LAST_WEEK):
@@ -102,7 +117,7 @@ def test_the_weekly_digest_arrives_once_per_person_and_channel_even_when_two_run
     monkeypatch.setattr(store, "claim_digest", claim)
     assert send_digests(store, built, settings(app), now=MONDAY_8 + timedelta(hours=5)) == {}  # a later run: nothing
     assert len(mails()) == 2 and len(fake.requests) == 2
-    assert store.digest_record("ani@toko.test", "weekly#2026-11-29", "email")["state"] == "sent"
+    assert store.digest_record("ani@toko.test", f"weekly#{WEEK[1].isoformat()}", "email")["state"] == "sent"
 
 
 def test_the_digest_speaks_the_persons_language_with_its_numbers_themes_and_a_representative_comment(
@@ -115,8 +130,7 @@ def test_the_digest_speaks_the_persons_language_with_its_numbers_themes_and_a_re
     store.put_digest_preference("ani@toko.test", "weekly", True, "+6281111111111", "id")
     send_digests(store, built, settings(app), now=MONDAY_8)
     (mail,) = mails()
-    assert " ".join(mail["Subject"].split()) == ("Toko Kopi: ringkasan NPS mingguan Anda "
-                                                 "(23 November 2026 – 29 November 2026)")
+    assert " ".join(mail["Subject"].split()) == f"Toko Kopi: ringkasan NPS mingguan Anda ({WEEK_ID})"
     text = mail.get_body(("plain",)).get_content()
     # both detractors' cases have waited past their 48 hours
     assert "NPS -33" in text and "Detraktor baru: 2" in text and "Lewat tenggat: 2" in text
@@ -128,7 +142,7 @@ def test_the_digest_speaks_the_persons_language_with_its_numbers_themes_and_a_re
     template = request["body"]["template"]
     assert template["name"] == "nps_digest" and template["language"]["code"] == "id"
     period, summary = (p["text"] for p in template["components"][0]["parameters"])
-    assert period == "23 November 2026 – 29 November 2026"
+    assert period == WEEK_ID
     assert "NPS -33" in summary and "detraktor baru 2" in summary and "\n" not in summary
 
 
@@ -144,7 +158,7 @@ def test_a_failed_send_is_recorded_and_not_tried_again(app, store, channels):
     fake.fail_with = 131026
     store.put_digest_preference("cici@toko.test", "daily", False, "+6282222222222", "id")
     assert send_digests(store, built, settings(app), now=MONDAY_8) == {"whatsapp_failed": 1}
-    assert store.digest_record("cici@toko.test", "daily#2026-11-29", "whatsapp")["state"] == "failed"
+    assert store.digest_record("cici@toko.test", f"daily#{WEEK[1].isoformat()}", "whatsapp")["state"] == "failed"
     fake.fail_with = None
     assert send_digests(store, built, settings(app), now=MONDAY_8) == {}
     assert len(fake.requests) == 1
