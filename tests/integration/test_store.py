@@ -1,5 +1,6 @@
 """The store on both engines (moto and DynamoDB Local): round trips, once-only answers, aggregates by key."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -9,7 +10,10 @@ from survey_app.services import PastAnswer, counters_for, create_invitation, imp
 from survey_app.web.answer.forms import new_submission_id
 from tests.factories import every_type_survey, make_survey
 
-NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
+# 10:00 in Jakarta on the business's yesterday, by the real clock: invitations carry their expiry (30 days on) as a
+# TTL, and DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past date would rot
+NOW = datetime.combine(datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1), time(3), timezone.utc)
+DAY, DAY_BEFORE, NINE_DAYS_BEFORE = ((NOW - timedelta(days=n)).date().isoformat() for n in (0, 1, 9))
 ALL_DAYS = ("2000-01-01", "2999-12-31")
 
 
@@ -65,13 +69,13 @@ def test_aggregates_by_day_and_segment_equal_a_recount_of_raw_responses(store):
     recount = metrics.merge(counters_for(survey, r) for r in store.iter_responses(survey.id))
     assert metrics.response_part(metrics.merge(daily.values())) == recount
 
-    last_two_days = store.daily_counters(survey.id, "2026-11-27", "2026-11-28")
+    last_two_days = store.daily_counters(survey.id, DAY_BEFORE, DAY)
     assert sum(c["n"] for c in last_two_days.values()) == 3
     segments = {}
-    for _, value, counters in store.segment_counters(survey.id, "product", "2026-11-19", "2026-11-28"):
+    for _, value, counters in store.segment_counters(survey.id, "product", NINE_DAYS_BEFORE, DAY):
         segments[value] = metrics.merge([segments.get(value, {}), counters])
     assert metrics.nps(segments["Kopi"]).score == 50.0 and metrics.nps(segments["Teh"]).score == 0.0
-    recent = list(store.segment_counters(survey.id, "product", "2026-11-28", "2026-11-28"))
+    recent = list(store.segment_counters(survey.id, "product", DAY, DAY))
     assert sorted(v for _, v, _ in recent) == ["Kopi", "Teh"]
 
 
