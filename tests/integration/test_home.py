@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,8 +15,11 @@ from survey_app.services.home import PERIOD_DAYS, home, sparkline
 from survey_app.web.answer.forms import new_submission_id
 from tests.factories import make_survey
 
-NOW = datetime(2026, 12, 2, 5, 0, tzinfo=timezone.utc)  # a Wednesday, 12:00 in Jakarta
-TODAY = date(2026, 12, 2)
+# this week's Wednesday in Jakarta by the real clock: the cases' invitations carry their expiry (30 days on) as a
+# TTL, and DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past Wednesday would rot
+JAKARTA_TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+TODAY = JAKARTA_TODAY - timedelta(days=(JAKARTA_TODAY.weekday() - 2) % 7)
+NOW = datetime.combine(TODAY, time(5), timezone.utc)  # a Wednesday, 12:00 in Jakarta
 
 
 def count_day(store, survey, days_ago: int, promoters=0, passives=0, detractors=0):
