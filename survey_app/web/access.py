@@ -98,6 +98,8 @@ def require_owner():
     g.owner, g.role, g.account = owner.email, owner.role, owner
     if not _may(view, owner.role):
         abort(403)
+    if request.mimetype == "multipart/form-data" and (None in request.form or None in request.files):
+        abort(400)  # a part without a name (werkzeug files it under None): WTForms' FieldList fails on it
     return None
 
 

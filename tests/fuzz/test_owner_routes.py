@@ -32,7 +32,7 @@ from survey_app.services import create_api_key, create_owner, submit_response
 from survey_app.services.accounts import SCOPES
 from survey_app.web.answer.forms import new_submission_id
 from tests.conftest import csrf_token
-from tests.fuzz.support import JSON_VALUES, ODD_TEXT, assert_no_server_error, fuzz_settings, texts
+from tests.fuzz.support import JSON_VALUES, ODD_TEXT, assert_clear_4xx, assert_no_server_error, fuzz_settings, texts
 
 LEAK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|werkzeug\.debug")
 SKIPPED = {"dashboard.logout", "auth.logout"}  # would end the fuzzing session itself (covered by the login tests)
@@ -363,3 +363,15 @@ def test_a_survey_edit_without_a_title_or_intro_field_is_not_a_500(site, owners,
     response = client.post(url, data=MultiDict([(n, token if n == "csrf_token" else v) for n, v in pairs
                                                 if n != dropped]))
     assert response.status_code in (303, 400), response.status_code
+
+
+@ON_MOTO
+@pytest.mark.parametrize("disposition", ['form-data', 'form-data; filename="a.csv"', 'form-data; name'])
+def test_a_multipart_part_without_a_name_is_not_a_500(site, owners, disposition):
+    client, token = owners[0]["admin"]
+    body = (f'--zz\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f"--zz\r\nContent-Disposition: {disposition}\r\n\r\nx\r\n--zz--\r\n").encode()
+    response = client.post(f"/owner/surveys/{site.survey.id}/edit", data=body,
+                           content_type="multipart/form-data; boundary=zz")
+    assert response.status_code == 400, response.status_code
+    assert_clear_4xx(response, disposition)
