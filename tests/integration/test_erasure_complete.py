@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from survey_app.background import owner_jobs
 from survey_app.domain.conversation import InboundMessage
@@ -20,7 +20,15 @@ from tests.factories import make_survey
 PHONE, EMAIL, NAME, COMMENT, NOTE = "+6281234567890", "rina.wati@example.com", "Rina Wati", "barang rusak parah", \
     "Rina minta ditelepon sore"
 WROTE = "halo, paket saya belum sampai"  # to the WhatsApp number, about no invitation: it waits in the inbox
-NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+# the real clock's hour: inbound messages' index entries and claims carry a TTL 90 days after it, and DynamoDB Local
+# deletes items whose TTL has passed (AWS too), so a fixed past date would rot
+NOW = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+OLD = (NOW - timedelta(days=30, hours=4)).isoformat()  # a message kept a month ago
+
+
+def before_now(minutes: int) -> str:
+    """When an inbound message arrived, as the webhook records it."""
+    return (NOW - timedelta(minutes=minutes)).isoformat()
 
 
 def every_item(store) -> list[str]:
@@ -50,7 +58,7 @@ def test_erasing_an_expired_customer_leaves_none_of_their_data_in_any_item(app, 
                                                    "direction": "in", "text": f"{NAME}: {COMMENT}", "author": PHONE},
                            alert=True)
     other = answered_by(store, survey, "Budi Santoso", "+6281299990000", "budi@example.com", "lambat", "SHP-0002")
-    wrote = InboundMessage("wamid.inbox1", PHONE, "2026-12-01T11:00:00+00:00", "text", WROTE, profile_name=NAME)
+    wrote = InboundMessage("wamid.inbox1", PHONE, before_now(60), "text", WROTE, profile_name=NAME)
     assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
     bounce = f"smtp; 550 5.1.1 <{EMAIL}>: Recipient address rejected: User unknown"  # SES's diagnosticCode quotes it
     assert store.record_email_feedback("sns-1", 0, NOW.isoformat(), [(EMAIL, UNDELIVERABLE, bounce)], {})
@@ -77,7 +85,7 @@ def test_erasing_an_expired_customer_leaves_none_of_their_data_in_any_item(app, 
 def test_erasure_by_email_also_drops_the_phone_of_the_same_invitation_and_a_second_one_finds_nothing(app, store):
     survey = make_survey(store)
     rina = answered_by(store, survey, NAME, PHONE, EMAIL, COMMENT, "SHP-0003")
-    wrote = InboundMessage("wamid.inbox2", PHONE, "2026-12-01T11:05:00+00:00", "text", WROTE, profile_name=NAME)
+    wrote = InboundMessage("wamid.inbox2", PHONE, before_now(55), "text", WROTE, profile_name=NAME)
     assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
     with app.app_context():
         job = owner_jobs().start_erasure("dpo@example.test", email=EMAIL.upper())
@@ -144,8 +152,8 @@ def index_entries(store, contact: str) -> dict[str, dict]:
 
 
 def test_a_message_kept_in_the_inbox_keeps_its_index_entry_and_one_handled_otherwise_expires_with_its_claim(store):
-    kept = InboundMessage("wamid.kept", PHONE, "2026-12-01T11:00:00+00:00", "text", WROTE)
-    stop = InboundMessage("wamid.stop", PHONE, "2026-12-01T11:01:00+00:00", "text", "berhenti")
+    kept = InboundMessage("wamid.kept", PHONE, before_now(60), "text", WROTE)
+    stop = InboundMessage("wamid.stop", PHONE, before_now(59), "text", "berhenti")
     assert handle_inbound(store, kept, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
     assert handle_inbound(store, stop, lambda message: "wamid.out", ChatSettings(), NOW) == "opted_out"
     entries = index_entries(store, PHONE)
@@ -155,10 +163,10 @@ def test_a_message_kept_in_the_inbox_keeps_its_index_entry_and_one_handled_other
 
 
 def test_backfill_indexes_adds_inbox_messages_kept_before_their_entries_so_erasure_finds_them(app, store):
-    wrote = InboundMessage("wamid.old", PHONE, "2026-11-01T08:00:00+00:00", "text", WROTE, profile_name=NAME)
+    wrote = InboundMessage("wamid.old", PHONE, OLD, "text", WROTE, profile_name=NAME)
     assert handle_inbound(store, wrote, lambda message: "unused", ChatSettings(), NOW) == "kept_in_inbox"
     store.client.delete_item(TableName=store.table_name, Key={  # as a message kept before the entries existed
-        "pk": {"S": f"CONTACTDATA#{PHONE}"}, "sk": {"S": "MSGIN#2026-11-01T08:00:00+00:00#wamid.old"}})
+        "pk": {"S": f"CONTACTDATA#{PHONE}"}, "sk": {"S": f"MSGIN#{OLD}#wamid.old"}})
     result = app.test_cli_runner().invoke(args=["backfill-indexes"])
     assert result.exit_code == 0 and "1 contact index entries written" in result.output
     with app.app_context():
