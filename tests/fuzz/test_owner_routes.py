@@ -281,10 +281,12 @@ def test_no_owner_route_answers_5xx_or_a_stack_trace_to_any_request(site, owners
     world = World(site, key_hash)
     examples, sent, answers, renewed_by = Counter(), Counter(), Counter(), Counter()
 
+    # st.data(), not owner_requests(world, ...) in @given: hypothesis derives the seed from the repr of @given's
+    # arguments too, and the world's repr holds ids that are new every run (the examples would differ each run)
     @settings(fuzz_settings(max_examples=500), phases=NO_SHRINK)
-    @given(owner_requests(world, rules, harvested))
-    def run(request):
-        role, endpoint, method, url, query, pairs, files = request
+    @given(st.data())
+    def run(data):
+        role, endpoint, method, url, query, pairs, files = data.draw(owner_requests(world, rules, harvested))
         examples["drawn"] += 1
         if url is None:
             return
