@@ -26,9 +26,18 @@ FILE_DAY = datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc)  # the day after th
 MOTO_ONLY = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 
 
+def file_survey(store):
+    """The fixtures' orders are from November 2026: this survey's links live until a month past the real today, as
+    their expiry is their TTL and DynamoDB Local deletes items whose TTL has passed (AWS too), so invitations for
+    November orders would vanish mid-test."""
+    survey = make_survey(store)
+    lasting = (datetime.now(timezone.utc) - FILE_DAY).days + 30
+    return save_survey(store, replace(survey, delivery=replace(survey.delivery, link_days=lasting)))
+
+
 def lenient_survey(store):
     """The fixtures' orders are from November 2026: this survey invites purchases up to ten years old."""
-    survey = make_survey(store)
+    survey = file_survey(store)
     return save_survey(store, replace(survey, delivery=replace(survey.delivery, purchase_max_age_days=3650)))
 
 
@@ -127,7 +136,7 @@ def test_viewers_cannot_upload_or_map(client, owner, store):
 
 
 def test_only_chosen_columns_become_segments_and_kept_ones_stay_on_the_invitation(store):
-    survey = make_survey(store)
+    survey = file_survey(store)
     report = import_file(store, survey, "shopee_orders.csv")
     assert (report.created, [line for line, _ in report.skipped]) == (4, [4])
     invitation = next(i for i in store.invitations_of(survey.id) if i.order_ref == "2611287ABCD01")
@@ -147,7 +156,7 @@ def test_purchases_older_than_the_surveys_limit_are_skipped_with_their_line(stor
 
 
 def test_shopify_item_lines_of_one_order_make_one_invitation_and_refunds_are_skipped(store):
-    survey = make_survey(store)
+    survey = file_survey(store)
     report = import_file(store, survey, "shopify_orders.csv")
     assert (report.created, report.duplicates, report.errors) == (2, 1, [])
     assert [line for line, _ in report.skipped] == [4]
@@ -158,13 +167,13 @@ def test_shopify_item_lines_of_one_order_make_one_invitation_and_refunds_are_ski
 @pytest.mark.parametrize("name,created,skipped", [
     ("tiktok_shop_orders.csv", 2, 1), ("woocommerce_orders.csv", 2, 1), ("excel_indonesia_windows1252.csv", 3, 0)])
 def test_every_platforms_export_imports_with_its_suggested_mapping(store, name, created, skipped):
-    survey = make_survey(store)
+    survey = file_survey(store)
     report = import_file(store, survey, name)
     assert (report.created, len(report.skipped), report.errors) == (created, skipped, [])
 
 
 def test_a_row_with_a_bad_value_is_refused_whole_with_its_line_and_the_rest_imported(store):
-    survey = make_survey(store)
+    survey = file_survey(store)
     content = (FIXTURES / "shopee_orders.csv").read_text(encoding="utf-8-sig").replace("6285712345678", "call me")
     table = open_table(io.BytesIO(content.encode()))
     report = import_purchases(store, survey, mapped_rows(table, suggest(table.headers)), now=FILE_DAY)
