@@ -25,7 +25,10 @@ LIMIT_WRITE_REPLY_LOST = {"UpdateItem": TIMEOUT}  # the hit was written every ti
 @pytest.fixture
 def open_survey(app, store, monkeypatch):
     app.config.update(OPEN_LINK_MIN_SECONDS=0, OPEN_LINK_LIMIT_PER_BROWSER=PER_BROWSER, OPEN_LINK_LIMIT_PER_HOUR=300)
-    monkeypatch.setattr(open_link, "utcnow", lambda: datetime(2026, 3, 2, 9, 15, tzinfo=timezone.utc))
+    # every post inside one hour of the real clock: the limit's counters carry a TTL two hours on, and DynamoDB
+    # Local deletes items whose TTL has passed (as AWS does), so counters of a fixed past hour could vanish mid-test
+    quarter_past = datetime.now(timezone.utc).replace(minute=15, second=0, microsecond=0)
+    monkeypatch.setattr(open_link, "utcnow", lambda: quarter_past)
     return make_survey(store)
 
 
