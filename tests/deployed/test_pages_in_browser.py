@@ -59,7 +59,15 @@ def seed_survey(store, public_url: str) -> Seeded:
     tokens = [create_invitation(store, survey, customer_name="Budi", phone=f"+62812345678{i}", language="id").token
               for i in range(6)]
     expired = create_invitation(store, survey, customer_name="Ani", phone="+6281200000000",
-                                now=utcnow() - timedelta(days=400)).token
+                                now=utcnow() - timedelta(days=2), lifetime_days=3).token
+    # then expired a day ago, not yet swept: AWS "typically deletes expired items within two days" and they "still
+    # show up in reads" until then (UpdateTimeToLive, DynamoDB API Reference); DynamoDB Local deletes them at once,
+    # so its TTL stands where AWS's sweep may come, two days on, or the expired page would be a 404
+    store.client.update_item(
+        TableName=store.table_name, Key={"pk": {"S": f"INV#{expired}"}, "sk": {"S": "INV"}},
+        UpdateExpression="SET expires_at = :gone, expires_epoch = :swept",
+        ExpressionAttributeValues={":gone": {"S": (utcnow() - timedelta(days=1)).isoformat()},
+                                   ":swept": {"N": str(int((utcnow() + timedelta(days=2)).timestamp()))}})
     case = case_board(store, survey).open[0]
     return Seeded(survey.id, tokens, expired, case.response_id)
 
