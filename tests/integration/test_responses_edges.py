@@ -11,7 +11,8 @@ import pytest
 from survey_app.domain.models import CSAT, SHORT_TEXT, Condition, Question, Text
 from survey_app.services import amend_response, create_invitation, submit_response
 from survey_app.services.responses import PastAnswer, import_history
-from tests.factories import make_survey
+from survey_app.services.themes import save_theme
+from tests.factories import every_type_survey, make_survey
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
@@ -101,3 +102,29 @@ def test_a_segment_value_with_a_hash_sign_is_read_back_whole(store):
     assert sorted((day, value, c["n"]) for day, value, c in store.segment_counters(
         survey.id, "store", "2026-11-30", "2026-11-30")) == [
         ("2026-11-30", "Gerai #3 #B", 1), ("2026-11-30", "Jl. Merdeka #12", 1)]
+
+
+@MOTO
+def test_a_nameless_open_link_comment_and_an_imported_one_read_back_with_empty_name_and_channel(store):
+    survey = make_survey(store)
+    submit_response(store, survey, {"nps": 8, "reason": "Ramah"}, language="id", submission_id="a" * 32, now=AT)
+    import_history(store, survey, [PastAnswer({"nps": 6, "reason": "Lambat"}, "id", AT - timedelta(hours=1))],
+                   "Asia/Jakarta")
+    assert [(c.text, c.customer_name, c.channel) for c in store.latest_comments(survey.id, 5)] == [
+        ("Ramah", "", "open"), ("Lambat", "", "")]
+
+
+@MOTO
+def test_tell_us_more_labels_with_the_owners_themes_and_counts_a_theme_already_there_once(store):
+    save_theme(store, "wifi", "Wi-Fi", "Wi-Fi", "wifi, internet", now=AT)
+    survey = every_type_survey(store)
+    added = submit_response(store, survey, {"nps": 9}, language="id", submission_id="b" * 32, now=AT, complete=False)
+    amend_response(store, survey, added.response_id, "b" * 32, {"reason": "wifinya lemot banget"}, now=AT)
+    kept = submit_response(store, survey, {"nps": 9, "reason": "internet lambat"}, language="id",
+                           submission_id="c" * 32, now=AT, complete=False)
+    amend_response(store, survey, kept.response_id, "c" * 32, {"city": "Bandung"}, now=AT)
+    day = everything(store, survey)["2026-11-30"]
+    assert {k: v for k, v in day.items() if k.startswith("theme#wifi#")} == {"theme#wifi#promoter": 2,
+                                                                          "theme#wifi#n": 2}
+    assert {c.response_id: "wifi" in c.themes for c in store.latest_comments(survey.id, 5)} == {
+        added.response_id: True, kept.response_id: True}
