@@ -128,3 +128,18 @@ def test_tell_us_more_labels_with_the_owners_themes_and_counts_a_theme_already_t
                                                                           "theme#wifi#n": 2}
     assert {c.response_id: "wifi" in c.themes for c in store.latest_comments(survey.id, 5)} == {
         added.response_id: True, kept.response_id: True}
+
+
+@MOTO
+def test_backfilling_day_keys_counts_each_response_once_and_makes_it_readable_by_its_day(store):
+    survey = make_survey(store)
+    import_history(store, survey, [PastAnswer({"nps": n}, "id", AT - timedelta(days=n)) for n in (1, 2, 3)],
+                   "Asia/Jakarta")
+    for response in store.iter_responses(survey.id):  # as responses written before they had day keys
+        store.client.update_item(TableName=store.table_name,
+                                 Key={"pk": {"S": f"RESP#{survey.id}"}, "sk": {"S": response.response_id}},
+                                 UpdateExpression="REMOVE gsi1pk, gsi1sk")
+    assert store.response_page(survey.id, "2000-01-01", "2999-12-31", "", 10)[0] == []
+    assert store.index_response_days(survey.id) == 3
+    (page, _) = store.response_page(survey.id, "2026-11-28", "2026-11-29", "", 10)
+    assert sorted((r.day, r.answers["nps"]) for r in page) == [("2026-11-28", 2), ("2026-11-29", 1)]
