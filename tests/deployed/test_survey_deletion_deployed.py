@@ -34,6 +34,8 @@ def test_a_survey_deleted_on_the_web_is_removed_by_the_jobs_function(deployed):
                         submission_id=new_submission_id(), invitation=invitation)
         deployed.aws_client("s3").put_object(Bucket=EXPORTS, Key=f"exports/{each.id}/old.csv", Body=b"x")
     assert len(naming(deployed, survey.id)) >= 6
+    mapping = deployed.start_stream_mapping()  # the counters stage folds both surveys' tallies meanwhile
+    assert mapping.caught_up(60), mapping.state()
     kept_before = sorted(naming(deployed, kept.id))
     visitor, _ = logged_in(deployed)
     url = f"/owner/surveys/{survey.id}/delete"
