@@ -24,7 +24,7 @@ MODULES = {  # name: (files mutated, the tests that judge them)
     "access": (["survey_app/web/access.py"],
                ["tests/integration/test_access.py", "tests/integration/test_access_rules.py",
                 "tests/integration/test_role_walks.py", "tests/integration/test_roles_and_privacy.py",
-                "tests/integration/test_role_case_page.py"]),
+                "tests/integration/test_role_case_page.py", "tests/integration/test_sessions.py"]),
     "metrics": (["survey_app/domain/metrics.py"], ["tests/unit/test_metrics.py", "tests/unit/test_metrics_exact.py"]),
     "responses": (["survey_app/services/responses.py", "survey_app/store/responses.py"],
                   ["tests/integration/test_answer_transaction.py", "tests/integration/test_comment_reads.py",

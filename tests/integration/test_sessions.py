@@ -101,3 +101,15 @@ def test_create_owner_replaces_an_owner_only_with_force(runner, store):
     assert forced.exit_code == 0 and "(agent) saved" in forced.output
     replaced = store.get_owner(OWNER_EMAIL)
     assert (replaced.role, replaced.session_version) == ("agent", 2)
+
+
+@MOTO
+def test_the_language_chosen_before_signing_in_is_kept_after_and_nothing_else_is(client, owner):
+    client.get("/login?lang=id")
+    with client.session_transaction() as session:
+        session["stale"] = "from before the login"
+    owner.login()
+    with client.session_transaction() as session:
+        assert session["lang"] == "id" and "stale" not in session
+    assert 'lang="id"' in client.get("/owner/").get_data(as_text=True)
+
