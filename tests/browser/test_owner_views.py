@@ -41,7 +41,9 @@ def test_applying_a_segment_filter_redraws_the_charts(browser, live_app):
     page = logged_in(browser, live_app)
     page.goto(f"{live_app.url}/owner/surveys/{survey.id}")
     expect(page.locator("#nps-value")).to_have_text("+33")
-    bars = "() => document.querySelector('[data-figure=fig-distribution]').data[0].y.reduce((a, b) => a + b, 0)"
+    # until Plotly has drawn, the element has no .data yet: the predicate answers "not yet" instead of throwing
+    bars = ("() => (document.querySelector('[data-figure=fig-distribution]')?.data?.[0]?.y || [])"
+            ".reduce((a, b) => a + b, 0)")
     page.wait_for_function(f"({bars})() === 3")
     page.select_option("#filters select[name=segment]", "store=Solo")
     page.click("#filters button[type=submit]")
