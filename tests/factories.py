@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from survey_app.domain.models import MULTI, SHORT_TEXT, Option, Question, Survey, Text
 from survey_app.services import create_invitation, save_survey, survey_from_template
@@ -46,3 +47,9 @@ def answer_page(client, url):
     if (submission := SUBMISSION_PATTERN.search(text)):
         hidden["submission"] = submission.group(1)
     return page, hidden
+
+
+def business_yesterday_morning() -> datetime:
+    """10:00 in Jakarta on yesterday by the real clock: a closed business day whose items' TTLs are still ahead
+    (DynamoDB, Local and AWS alike, deletes items past their TTL, so a fixed past date makes tests flake)."""
+    return datetime.combine(datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1), time(3), timezone.utc)

@@ -1,6 +1,5 @@
 """The store on both engines (moto and DynamoDB Local): round trips, once-only answers, aggregates by key."""
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -8,11 +7,11 @@ from survey_app.domain import metrics
 from survey_app.errors import AlreadyAnswered, NotFound
 from survey_app.services import PastAnswer, counters_for, create_invitation, import_history, submit_response
 from survey_app.web.answer.forms import new_submission_id
-from tests.factories import every_type_survey, make_survey
+from tests.factories import business_yesterday_morning, every_type_survey, make_survey
 
 # 10:00 in Jakarta on the business's yesterday, by the real clock: invitations carry their expiry (30 days on) as a
 # TTL, and DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past date would rot
-NOW = datetime.combine(datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1), time(3), timezone.utc)
+NOW = business_yesterday_morning()
 DAY, DAY_BEFORE, NINE_DAYS_BEFORE = ((NOW - timedelta(days=n)).date().isoformat() for n in (0, 1, 9))
 ALL_DAYS = ("2000-01-01", "2999-12-31")
 

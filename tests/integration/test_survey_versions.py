@@ -6,19 +6,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from survey_app.domain.models import CES, SINGLE, DefinitionError, Option, Question, Text
 from survey_app.services import create_invitation, reconcile, save_survey, submit_response
-from tests.factories import make_survey
+from tests.factories import business_yesterday_morning, make_survey
 
 BOTH = pytest.mark.parametrize("engine", ["moto", "dynamodb_local"], indirect=True)
 # the business's yesterday (10:00 in Jakarta) by the real clock: invitations carry their expiry (30 days on) as a
 # TTL, and DynamoDB Local deletes items whose TTL has passed (AWS too), so a fixed past date would rot
-YESTERDAY = datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1)
-AT = datetime.combine(YESTERDAY, time(3), timezone.utc)
+AT = business_yesterday_morning()
+YESTERDAY = AT.date()
 
 
 def answer(store, survey, answers, now=AT):

@@ -5,8 +5,7 @@ On DynamoDB Local the tallies come from the table's real stream (tests/dynamodb_
 no readable stream, each write folds its own (the same consumer code, fed the items the write produced)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
@@ -18,11 +17,11 @@ from survey_app.store import Store
 from survey_app.store.tallies import FoldReport
 from survey_app.web.answer.forms import new_submission_id
 from tests.dynamodb_stream import StreamFeed, StreamFedStore, fold_with, lambda_filter, lambda_record
-from tests.factories import make_survey
+from tests.factories import business_yesterday_morning, make_survey
 
 # 10:00 in Jakarta on the business's yesterday, by the real clock: the invitations' TTL (their expiry, 30 days on)
 # must not have passed, as DynamoDB Local deletes such items (AWS too, within days) and they would vanish mid-test
-AT = datetime.combine(datetime.now(ZoneInfo("Asia/Jakarta")).date() - timedelta(days=1), time(3), timezone.utc)
+AT = business_yesterday_morning()
 DAY = AT.date().isoformat()
 OLD = AT - timedelta(days=11)  # a day reconcile may fix
 OLD_DAY = OLD.date().isoformat()
