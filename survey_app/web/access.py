@@ -55,6 +55,7 @@ def sign_in(owner: Owner) -> None:
     """A fresh session (nothing carried over from before login) tied to the owner's current session version."""
     lang = session.get("lang")
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches this request's token: it belonged to the cleared session
     session.update(owner=owner.email, sv=owner.session_version, seen=int(time.time()))
     if lang:
         session["lang"] = lang

@@ -201,3 +201,15 @@ def test_a_plain_secret_is_sealed_at_a_sign_in_with_a_recovery_code_too(app, cli
     owner.attempt(OWNER_EMAIL, OWNER_PASSWORD)
     assert second_step(client, codes[0]).status_code == 302
     assert raw_owner(store)["totp_secret"]["S"].startswith("kms:") and secret not in repr(raw_owner(store))
+
+
+@MOTO
+def test_the_recovery_codes_page_logs_out_with_the_token_it_shows(client, owner, sealed):
+    """A browser posts the forms of the page it was given: the page that shows the recovery codes comes from the
+    request that turned two-factor on and started a fresh session, so its tokens must belong to that session."""
+    owner.login()
+    page = client.post("/owner/account/two-factor", data={
+        "csrf_token": csrf_token(client, "/owner/account"),
+        "code": code_at(SECRET.search(client.get("/owner/account").get_data(as_text=True)).group(1))})
+    shown = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post("/logout", data={"csrf_token": shown}).status_code == 302
