@@ -164,7 +164,7 @@ def amend_response(store: Store, survey: Survey, response_id: str, submission_id
     try:
         store.amend_response(response, added, change.counters, change.write.texts, change.write.score,
                              amended_at=(now or utcnow()).isoformat(), labels=change.write.labels, case=change.case,
-                             case_exists=change.case_exists, completed=True)
+                             case_exists=change.case_exists)
     except AlreadyAnswered:
         stored = store.get_response(survey.id, response_id)
         if not (stored.amended_at and _already_holds(stored, added)):

@@ -93,20 +93,20 @@ class ResponseItems(TallyItems):
     def amend_response(self, response: Response, extra: Mapping[str, object], counters: Mapping[str, int],
                        texts: Mapping[str, str], score: int | None, amended_at: str,
                        labels: Mapping[str, object] | None = None, case: FollowUp | None = None,
-                       case_exists: bool = False, completed: bool = False) -> None:
-        """Adds answers to a response once (the 'tell us more' step after a one-tap score), same transaction rules.
+                       case_exists: bool = False) -> None:
+        """Adds answers to a response once (the 'tell us more' step after a one-tap score, its last step: the
+        response is then complete), same transaction rules.
 
         :raises AlreadyAnswered: it was amended before, or the submission does not match.
         """
         items = [{"Update": {
             "Key": to_item({"pk": f"RESP#{response.survey_id}", "sk": response.response_id}),
             "UpdateExpression": "SET " + ", ".join(f"answers.#a{i} = :a{i}" for i in range(len(extra)))
-                                + ", amended_at = :now" + (", completed = :done" if completed else ""),
+                                + ", amended_at = :now, completed = :done",
             "ConditionExpression": "submission_id = :sub AND attribute_not_exists(amended_at)",
             "ExpressionAttributeNames": {f"#a{i}": key for i, key in enumerate(extra)},
             "ExpressionAttributeValues": to_item({f":a{i}": value for i, value in enumerate(extra.values())}
-                                                 | {":sub": response.submission_id, ":now": amended_at}
-                                                 | ({":done": True} if completed else {})),
+                                                 | {":sub": response.submission_id, ":now": amended_at, ":done": True}),
         }}]
         if texts:
             items.append({"Put": {"Item": to_item(_comment_record(response, texts, score, labels or {}))}})
