@@ -4,10 +4,12 @@ replaces an owner only with --force."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from survey_app.services import create_owner
+from survey_app.web import access
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
@@ -38,6 +40,17 @@ def test_a_session_ends_after_twelve_hours_idle_and_activity_keeps_it_going(clie
     assert client.get("/owner/").status_code == 302
     with client.session_transaction() as session:
         assert "owner" not in session
+
+
+@MOTO
+def test_a_session_idle_exactly_twelve_hours_is_still_on_and_one_second_more_ends_it(client, owner, monkeypatch):
+    now = time.time()
+    monkeypatch.setattr(access, "time", SimpleNamespace(time=lambda: now))  # the app's clock, pinned
+    owner.login()
+    idle_for(client, TWELVE_HOURS)
+    assert client.get("/owner/").status_code == 200
+    idle_for(client, TWELVE_HOURS + 1)
+    assert client.get("/owner/").status_code == 302
 
 
 @MOTO
