@@ -27,6 +27,11 @@ SHOW_WHEN_CHOICES = [SelectChoice(value, value) for value in SHOW_WHEN_VALUES]
 QUESTION_PROBLEM = re.compile(r"^Question (\d+): (.*)$", re.S)
 
 
+def _stripped(field) -> str:
+    """A text field's value without surrounding spaces; "" when the post left the field out (data is None)."""
+    return (field.data or "").strip()
+
+
 class NewSurveyForm(FlaskForm):
     template = SelectField(choices=[SelectChoice(key, t["name"].en) for key, t in TEMPLATES.items()])
     default_language = SelectField(choices=LANGUAGE_CHOICES)
@@ -53,8 +58,8 @@ class QuestionForm(Form):
         """`nps_id`: the survey's NPS question, which the plain-words conditions look at; `kept`: the condition the
         question had, for "as set outside the editor"."""
         return Question(
-            id=(self.id.data or "").strip(), type=self.type.data,
-            label=Text((self.label_en.data or "").strip(), (self.label_id.data or "").strip()),
+            id=_stripped(self.id), type=self.type.data,
+            label=Text(_stripped(self.label_en), _stripped(self.label_id)),
             required=bool(self.required.data), options=tuple(parse_options(self.options.data or "")),
             show_when=_condition(self.show_when.data, nps_id, kept),
         )
@@ -123,7 +128,7 @@ class SurveyEditForm(FlaskForm):
         kept = [(index, row.form) for index, row in enumerate(self.questions)
                 if not row.form.remove.data and not row.form.is_blank()]
         kept.sort(key=lambda pair: _place(pair[0], pair[1].position.data))
-        nps_id = next(((row.id.data or "").strip() for _, row in kept if row.type.data == NPS), None)
+        nps_id = next((_stripped(row.id) for _, row in kept if row.type.data == NPS), None)
         questions, self.placed = [], []
         for index, row in kept:
             question = row.to_question(nps_id, _kept(survey, row.id.data))
@@ -132,11 +137,11 @@ class SurveyEditForm(FlaskForm):
             questions += copies
             self.placed += [index] * len(copies)
         return replace(
-            survey, title=Text((self.title_en.data or "").strip(), (self.title_id.data or "").strip()),
-            intro=Text((self.intro_en.data or "").strip(), (self.intro_id.data or "").strip()),
+            survey, title=Text(_stripped(self.title_en), _stripped(self.title_id)),
+            intro=Text(_stripped(self.intro_en), _stripped(self.intro_id)),
             questions=tuple(questions),
-            default_language=self.default_language.data, review_url=(self.review_url.data or "").strip(),
-            review_property=(self.review_property.data or "").strip(), review_urls=_review_urls(self.review_urls.data),
+            default_language=self.default_language.data, review_url=_stripped(self.review_url),
+            review_property=_stripped(self.review_property), review_urls=_review_urls(self.review_urls.data),
         )
 
 
@@ -189,7 +194,7 @@ class PersonalLinkForm(FlaskForm):
 
     def contact_parts(self) -> dict[str, str]:
         """{'email': ...} or {'phone': ...} (E.164) from the one contact box."""
-        value = (self.contact.data or "").strip()
+        value = _stripped(self.contact)
         if "@" in value:
             return {"email": normalise_email(value)}
         return {"phone": normalise_phone(value)} if value else {}
@@ -300,7 +305,7 @@ class DashboardFilterForm(Form):
         return Filters(first.isoformat(), last.isoformat(), segment,
                        by=self.by.data if self.by.data in ("week", "month") else "week",
                        category=self.category.data if self.category.data in CATEGORY_SCORES else "",
-                       theme=self.theme.data if self.theme.data in THEMES else "", query=(self.q.data or "").strip())
+                       theme=self.theme.data if self.theme.data in THEMES else "", query=_stripped(self.q))
 
 
 class ErasureForm(FlaskForm):
