@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from survey_app.services import create_owner
 from survey_app.services.team import change_role
-from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token
 from tests.factories import make_survey
 
 MOTO = pytest.mark.parametrize("engine", ["moto"], indirect=True)
@@ -86,6 +86,25 @@ def test_the_import_page_takes_uploads_up_to_its_own_limit(app, client, owner, s
     response = client.post(f"/owner/surveys/{survey.id}/import", data=body,
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == status
+
+
+@MOTO
+@pytest.mark.parametrize("nameless", ["", "form-data", 'form-data; filename="b.csv"'],
+                         ids=["every-part-named", "a-nameless-field", "a-nameless-file"])
+def test_a_multipart_post_with_a_nameless_part_is_a_400_and_one_naming_every_part_is_read(client, owner, store,
+                                                                                          nameless):
+    """werkzeug files a part without a name under the key None, which WTForms' field lists cannot read (a 500):
+    such a post is refused before any form reads it; the same upload with every part named goes on."""
+    survey = make_survey(store)
+    owner.login()
+    url = f"/owner/surveys/{survey.id}/import"
+    parts = [f'Content-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf_token(client, url)}',
+             'Content-Disposition: form-data; name="csv_file"; filename="p.csv"\r\n\r\nname,email\r\nAni,a@toko.test']
+    if nameless:
+        parts.append(f"Content-Disposition: {nameless}\r\n\r\nx")
+    body = "".join(f"--zz\r\n{part}\r\n" for part in parts) + "--zz--\r\n"
+    response = client.post(url, data=body.encode(), content_type="multipart/form-data; boundary=zz")
+    assert response.status_code == (400 if nameless else 303)
 
 
 @MOTO
