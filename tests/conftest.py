@@ -8,13 +8,14 @@ import shutil
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 from moto import mock_aws
 
 from survey_app import create_app
 from survey_app.services import create_owner
 from survey_app.store import Store
-from tests import local_dynamodb
+from tests import local_dynamodb, ttl_guard
 from tests.dynamodb_stream import StreamFeed, StreamFedStore
 from tests.fuzz import profiles  # noqa: F401  loads the run's hypothesis profile (seeded) before any test module
 
@@ -76,9 +77,20 @@ def dynamodb_local():
     """AWS's own DynamoDB engine for the whole session (tests/local_dynamodb.py)."""
     try:
         with local_dynamodb.running() as endpoint:
+            ttl_guard.install(boto3._get_default_session(), endpoint)
             yield endpoint
     except local_dynamodb.Unavailable as error:
         unavailable("DynamoDB Local", str(error))
+
+
+@pytest.fixture(autouse=True)
+def no_ttl_passes_during_the_test():
+    """tests/ttl_guard.py: a test that wrote a TTL DynamoDB Local may act on while it runs fails, every run."""
+    ttl_guard.violations.clear()
+    yield
+    if ttl_guard.violations:
+        pytest.fail("wrote a TTL that passes during the test (pin it relative to the real clock): "
+                    + "; ".join(dict.fromkeys(ttl_guard.violations)), pytrace=False)
 
 
 @pytest.fixture(params=["moto", "dynamodb_local"])
