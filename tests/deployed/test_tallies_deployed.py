@@ -55,7 +55,7 @@ def test_answers_through_the_front_are_folded_by_the_jobs_function_from_the_stre
     p99 = lags[int(0.99 * (len(lags) - 1))]
     print(f"answer -> folded: n={len(lags)} p50={statistics.median(lags):.2f}s p99={p99:.2f}s "
           f"invocations={len(mapping.invocations)}")
-    assert len(lags) >= ANSWERS and p99 <= 5.0
+    assert len(lags) >= ANSWERS  # every answer reached a fold; how fast is bench/tally_burst.py's (p99 <= 5 s)
     visitor, _ = logged_in(deployed)
     dashboard = visitor.get(f"/owner/surveys/{survey.id}").text
     assert "Figures updated" in dashboard or "Angka diperbarui" in dashboard
