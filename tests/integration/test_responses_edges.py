@@ -4,12 +4,14 @@ comment and a segment value carry back to the owner."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from survey_app.domain.models import CSAT, SHORT_TEXT, Condition, Question, Text
-from survey_app.services import amend_response, create_invitation, submit_response
+from survey_app.domain.models import CSAT, SCHEDULED, SENT, SHORT_TEXT, Condition, Question, Text
+from survey_app.services import amend_response, create_invitation, save_survey, submit_response
+from survey_app.services.read_api import case_record
 from survey_app.services.responses import PastAnswer, import_history
 from survey_app.services.themes import save_theme
 from tests.factories import every_type_survey, make_survey
@@ -88,8 +90,8 @@ def test_comments_carry_their_response_channel_and_segment_values_back_to_the_ow
     (latest,) = store.latest_comments(survey.id, 5)
     (between,) = store.comments_between(survey.id, "2026-11-30", "2026-11-30", 20)
     for comment in (latest, between):
-        assert (comment.response_id, comment.channel, comment.segment_values) == (
-            invitation.token, invitation.channel, {"store": "Jl. Merdeka #12"})
+        assert (comment.survey_id, comment.response_id, comment.channel, comment.segment_values) == (
+            survey.id, invitation.token, invitation.channel, {"store": "Jl. Merdeka #12"})
 
 
 @MOTO
@@ -143,3 +145,61 @@ def test_backfilling_day_keys_counts_each_response_once_and_makes_it_readable_by
     assert store.index_response_days(survey.id) == 3
     (page, _) = store.response_page(survey.id, "2026-11-28", "2026-11-29", "", 10)
     assert sorted((r.day, r.answers["nps"]) for r in page) == [("2026-11-28", 2), ("2026-11-29", 1)]
+
+
+@MOTO
+def test_a_case_keeps_its_responses_channel_and_contacts_and_an_open_link_case_has_none(store):
+    survey = make_survey(store)
+    invitation = create_invitation(store, survey, customer_name="Sari", email="sari@toko.test", phone="+6281200001111",
+                                   order_ref="SHP-77", now=AT)
+    personal = submit_response(store, survey, {"nps": 3}, language="id", submission_id="7" * 32,
+                               invitation=invitation, now=AT)
+    opened = submit_response(store, survey, {"nps": 2}, language="en", submission_id="8" * 32, now=AT)
+    cases = {r.response_id: case_record(store.get_case(survey.id, r.response_id)) for r in (personal, opened)}
+    assert [(c["channel"], c["email"], c["phone"]) for c in cases.values()] == [
+        (invitation.channel, "sari@toko.test", "+6281200001111"), ("open", "", "")]
+    assert cases[personal.response_id]["due_at"] == (AT + timedelta(hours=48)).isoformat()  # the default: two days
+    stored = [store.get_response(survey.id, r.response_id) for r in (personal, opened)]
+    assert [(r.order_ref, r.channel) for r in stored] == [("SHP-77", invitation.channel), ("", "open")]
+
+
+@MOTO
+def test_a_response_records_the_survey_version_it_answered_and_counts_complete_by_default(store):
+    survey = make_survey(store)
+    edited = save_survey(store, replace(survey, title=Text("Edited", "Diubah")))
+    assert edited.version == 2
+    response = submit_response(store, edited, {"nps": 9}, language="id", submission_id="9" * 32, now=AT)
+    stored = store.get_response(survey.id, response.response_id)
+    assert (stored.version, stored.completed) == (2, True)
+    assert everything(store, survey)[response.day]["complete"] == 1
+
+
+@MOTO
+def test_a_low_rating_beside_a_score_is_counted_for_the_impact_of_that_item(store):
+    survey = make_survey(store)
+    submit_response(store, survey, {"nps": 3, "csat_product": 2, "csat_delivery": 5}, language="id",
+                    submission_id="a1" * 16, now=AT)
+    submit_response(store, survey, {"csat_product": 1}, language="id", submission_id="a2" * 16, now=AT)  # no score
+    day = everything(store, survey)["2026-11-30"]
+    assert {k: v for k, v in day.items() if "#low#" in k} == {"q#csat_product#low#detractor": 1}
+
+
+@MOTO
+def test_daily_counters_read_only_the_days_asked_for(store):
+    survey = make_survey(store)
+    for days_before in (2, 1, 0):
+        submit_response(store, survey, {"nps": 9}, language="id", submission_id=f"{days_before}d" * 16,
+                        now=AT - timedelta(days=days_before))
+    assert sorted(store.daily_counters(survey.id, "2026-11-29", "2026-11-30")) == ["2026-11-29", "2026-11-30"]
+
+
+@MOTO
+def test_an_answered_invitation_leaves_the_reminder_queue(store):
+    survey = make_survey(store)
+    scheduled = create_invitation(store, survey, email="ani@toko.test", now=AT, send_at=AT)
+    sent = replace(scheduled, state=SENT, sent_at=AT.isoformat(), remind_at=(AT + timedelta(days=3)).isoformat())
+    assert store.transition(scheduled, sent, from_states=(SCHEDULED,))
+    assert [i.token for i in store.due_invitations("2999-01-01", 10)] == [sent.token]  # a reminder is due
+    submit_response(store, survey, {"nps": 9}, language="id", submission_id="b" * 32, invitation=sent,
+                    now=AT + timedelta(days=1))
+    assert store.due_invitations("2999-01-01", 10) == []
