@@ -171,7 +171,9 @@ def test_a_response_records_the_survey_version_it_answered_and_counts_complete_b
     response = submit_response(store, edited, {"nps": 9}, language="id", submission_id="9" * 32, now=AT)
     stored = store.get_response(survey.id, response.response_id)
     assert (stored.version, stored.completed) == (2, True)
-    assert everything(store, survey)[response.day]["complete"] == 1
+    day = everything(store, survey)[response.day]
+    assert day["complete"] == 1
+    assert not [k for k in day if k.startswith(("sentiment#", "theme#"))]  # a score alone says nothing of either
 
 
 @MOTO
