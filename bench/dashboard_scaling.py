@@ -13,6 +13,10 @@ scenario reports its largest level against its smallest: the ratio shows where c
 waits up to 60 s for DynamoDB Local's answer (the app's own client gives up after 5 s): under a full run's load a
 1 MB page of segment items took longer than that, and the run died on the read timeout. Comments stay flat since
 the newest 20 are read with a limit, not from a whole 1 MB page (tests/integration/test_comment_reads.py holds it).
+What a render reads is counter attributes, and a small survey does not yet hold every counter a day can have
+(each score 0-10, each low rating by category...): up to a few thousand responses the items grow in attributes,
+then stop, so the responses scenario rises first and flattens after (the notes give the counter attributes of
+each level; the request count, 10 per render, is the same at every level).
 `--quick` (what `make bench` runs) keeps every scenario's growth but stops short of the full levels (1,000,000
 responses, 1,000 store values, 50,000 comments), which take longer than `make bench` can spend on a 2-core machine.
 """
@@ -162,7 +166,9 @@ def load(store, n: int, days: list[str], shops: int, comments: int, with_raw: bo
     aggregates = aggregate_records(survey, cells)
     seconds = batch_write(store, aggregates + comment_records(survey, days, comments))
     day_items = [a for a in aggregates if a["sk"].startswith("DAY#")]
-    notes.append(f"{label}: {n:,} responses, {len(aggregates):,} aggregate items ({len(day_items)} day items), "
+    counters = sum(len(a) - 2 for a in aggregates if a["sk"] != "PROPS")  # what a render reads, beyond the keys
+    notes.append(f"{label}: {n:,} responses, {len(aggregates):,} aggregate items ({len(day_items)} day items, "
+                 f"{counters:,} counter attributes), "
                  f"{shops:,} store values, {comments:,} comments, written in {seconds:.1f} s")
     if with_raw:
         seconds = batch_write(store, raw)
