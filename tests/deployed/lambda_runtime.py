@@ -30,6 +30,8 @@ REQUEST_LIMIT = 6_291_456
 RESPONSE_LIMIT = 6_291_556
 INIT_LIMIT_SECONDS = 10  # Lambda's init phase limit for on-demand functions
 WORKER = Path(__file__).with_name("lambda_worker.py")
+OUTPUT_DONE = "\0invocation-output-done"  # the worker's marker after each event's output (lambda_worker.py)
+OUTPUT_DRAIN_SECONDS = 5
 ACCOUNT = "123456789012"
 
 
@@ -123,6 +125,7 @@ class Instance:
         )
         os.close(to_worker)
         os.close(from_worker)
+        self._output_done = threading.Event()
         self._log_thread = threading.Thread(target=self._copy_logs, daemon=True)
         self._log_thread.start()
         self.alive, self.used = True, False
@@ -133,7 +136,11 @@ class Instance:
 
     def _copy_logs(self) -> None:
         for raw in self.process.stdout:
-            self.logs.add(raw.decode("utf-8", "replace").rstrip("\n"))
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line == OUTPUT_DONE:
+                self._output_done.set()
+            else:
+                self.logs.add(line)
 
     def invoke(self, payload: bytes, request_id: str) -> Invocation:
         """Runs one event; past the timeout the process is killed and the instance is gone."""
@@ -146,6 +153,7 @@ class Instance:
         cold, self.used = not self.used, True
         self.logs.add(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
+        self._output_done.clear()
         frame = b'{"event": ' + payload + b', "context": ' + json.dumps(context).encode() + b"}"
         try:
             self._write_all(len(frame).to_bytes(8, "big") + frame)
@@ -154,6 +162,8 @@ class Instance:
         else:
             header, body = self._read_reply(started + config.timeout_seconds)
         duration = (time.monotonic() - started) * 1000
+        if header is not None:  # the reply can overtake the handler's last lines, which come on the other pipe
+            self._output_done.wait(timeout=OUTPUT_DRAIN_SECONDS)
         invocation = Invocation(request_id, cold=cold, duration_ms=duration)
         if header is None:
             exited = self.process.poll()

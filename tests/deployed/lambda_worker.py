@@ -5,12 +5,16 @@ Frames on both pipes: 8-byte big-endian length, then JSON. The parent owns every
 this side only builds the `context` object and reports what the handler returned or raised.
 Context shape: https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
 Error shape (errorMessage, errorType, stackTrace): https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html
+After each event a marker line goes to stdout before the reply, so the parent can write END only once every line
+the handler printed has been copied into the logs, as Lambda's END follows the invocation's output.
 """
 import json
 import os
 import sys
 import time
 import traceback
+
+OUTPUT_DONE = "\0invocation-output-done"  # keep in step with lambda_runtime.OUTPUT_DONE
 
 
 class LambdaContext:
@@ -66,6 +70,7 @@ def main() -> None:
         except Exception as error:
             traceback.print_exc()
             reply = b'{"ok": false}\n' + error_payload(error)
+        print(OUTPUT_DONE, flush=True)
         write_frame(outbox, reply)
 
 

@@ -35,6 +35,18 @@ def test_the_function_imports_the_app_from_the_unpacked_zip_only(deployed):
     assert own == [str(deployed.root / f"settings-{WEB_STAGE}"), str(deployed.code), str(deployed.runtime)]
 
 
+def test_every_line_the_function_printed_is_logged_before_its_end_line(deployed):
+    """Lambda writes END after the invocation's output; the reply must not overtake lines still in the pipe."""
+    for _ in range(5):
+        mark = deployed.function().logs.mark()
+        outcome = deployed.invoke({"raw_command": "[print('LINE', n) for n in range(20000)]"})
+        assert outcome.error is None
+        lines = deployed.function().logs.since(mark).splitlines()
+        printed = [line for line in lines if line.startswith("LINE ")]
+        assert len(printed) == 20000
+        assert lines[-2].startswith("END RequestId:") and lines.index(printed[-1]) < len(lines) - 2
+
+
 def test_stage_settings_module_is_zappas_own_for_the_packaged_stage(tmp_path):
     """Without overrides, the module the tier generates is byte-for-byte the one `zappa package` put in the zip."""
     package.build_zip()
