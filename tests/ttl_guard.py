@@ -41,7 +41,7 @@ def _updated_ttls(update: dict) -> list[int]:
     names = [re.escape(TTL_ATTRIBUTE)] + [re.escape(alias) for alias, name in
                                           update.get("ExpressionAttributeNames", {}).items() if name == TTL_ATTRIBUTE]
     values = update.get("ExpressionAttributeValues", {})
-    placeholders = re.findall(rf"(?:{'|'.join(names)})\s*=\s*(:\w+)", update["UpdateExpression"])
+    placeholders = re.findall(rf"(?<![\w#.])(?:{'|'.join(names)})\s*=\s*(:\w+)", update["UpdateExpression"])
     return [int(float(values[p]["N"])) for p in placeholders if "N" in values.get(p, {})]
 
 

@@ -121,13 +121,11 @@ class Deployment:
         self.stage_paths[stage] = (str(folder),)
 
     def _ensure_probe_stage(self, stage: str) -> None:
-        """The probe stage exists once anything names it (a test may invoke its schedule or queue before any test
-        has opened `probe`: the order of tests on a worker is not fixed)."""
-        if stage == PROBE_STAGE and PROBE_STAGE not in self.extra_stages:
-            self._add_probe()
-
-    def _add_probe(self) -> None:
-        """The tiny WSGI app in probe_app.py, through the same Zappa handler, with a short timeout."""
+        """The probe stage (probe_app.py's tiny WSGI app, the same Zappa handler, a short timeout) exists once
+        anything names it: a test may invoke its schedule or queue before any test has opened `probe`, as the order
+        of tests on a worker is not fixed."""
+        if stage != PROBE_STAGE or PROBE_STAGE in self.extra_stages:
+            return
         queue = f"arn:aws:sqs:{self.region}:{ACCOUNT}:{PROBE_QUEUE}"
         self.add_stage(PROBE_STAGE, {
             "extends": WEB_STAGE, "app_function": "probe_app.app", "timeout_seconds": 5,
@@ -139,7 +137,6 @@ class Deployment:
     def probe(self) -> Front:
         """The probe app's stage behind its own front: http://localhost:R/probe."""
         if self.probe_front is None:
-            self._ensure_probe_stage(PROBE_STAGE)
             self.probe_front = Front(Api(random_api_id(), self.region, PROBE_STAGE), self.function(PROBE_STAGE))
         return self.probe_front
 

@@ -16,6 +16,7 @@ from survey_app.domain.models import EMAIL_CHANNEL, WA_LINK_CHANNEL, WHATSAPP_CH
 from survey_app.services import (Sender, case_board, create_api_key, create_invitation, create_owner, save_survey,
                                  send_due, utcnow)
 from tests.deployed.page_checks import Styled, Watch, check_page
+from tests.factories import make_invitation
 from tests.unit.test_imports import tokopedia_xlsx
 
 pytestmark = pytest.mark.browser
@@ -58,16 +59,8 @@ def seed_survey(store, public_url: str) -> Seeded:
     send_due(store, Sender(channels={}, base_url=public_url, business_name="Toko"), now=now + timedelta(minutes=1))
     tokens = [create_invitation(store, survey, customer_name="Budi", phone=f"+62812345678{i}", language="id").token
               for i in range(6)]
-    expired = create_invitation(store, survey, customer_name="Ani", phone="+6281200000000",
-                                now=utcnow() - timedelta(days=2), lifetime_days=3).token
-    # then expired a day ago, not yet swept: AWS "typically deletes expired items within two days" and they "still
-    # show up in reads" until then (UpdateTimeToLive, DynamoDB API Reference); DynamoDB Local deletes them at once,
-    # so its TTL stands where AWS's sweep may come, two days on, or the expired page would be a 404
-    store.client.update_item(
-        TableName=store.table_name, Key={"pk": {"S": f"INV#{expired}"}, "sk": {"S": "INV"}},
-        UpdateExpression="SET expires_at = :gone, expires_epoch = :swept",
-        ExpressionAttributeValues={":gone": {"S": (utcnow() - timedelta(days=1)).isoformat()},
-                                   ":swept": {"N": str(int((utcnow() + timedelta(days=2)).timestamp()))}})
+    # expired, not yet swept: AWS may still return an item two days past its TTL, which the factory keeps
+    expired = make_invitation(store, survey, expired=True, customer_name="Ani", phone="+6281200000000").token
     case = case_board(store, survey).open[0]
     return Seeded(survey.id, tokens, expired, case.response_id)
 

@@ -36,7 +36,10 @@ def test_a_ttl_due_within_the_margin_is_found_wherever_the_request_writes_it(req
     update("SET #t = :t", {"#t": TTL_ATTRIBUTE}, {":t": {"N": str(LATER)}}),
     update(f"REMOVE {TTL_ATTRIBUTE}", {}, {}),
     update("SET #n = :soon", {"#n": "count"}, {":soon": {"N": str(SOON)}}),  # a number, not the TTL
+    update(f"SET old_{TTL_ATTRIBUTE} = :soon, #tt = :soon", {"#t": TTL_ATTRIBUTE, "#tt": "x"},
+           {":soon": {"N": str(SOON)}}),  # names that end like the TTL's
     {"Key": {"pk": {"S": "X"}}, "ExpressionAttributeValues": {":t": {"N": str(SOON)}}},  # a condition's value
-], ids=["put later", "update later", "remove", "another attribute", "condition value"])
+], ids=["put later", "update later", "remove", "another attribute", "condition value",
+                                                    "names ending like the TTL"])
 def test_a_ttl_beyond_the_margin_or_another_number_is_not(request_body):
     assert ttl_guard.expiring_soon(request_body, NOW) == []
