@@ -177,6 +177,7 @@ class Invitation:
     failure: str = ""
     attempts: int = 0
     handing_over_at: str = ""  # set just before the provider is called; cleared with the outcome
+    reminder_handing_over_at: str = ""  # the same mark for the reminder
     delivery_status: str = ""  # the provider's latest report on the message: delivered, read, failed...
     fallback_from: str = ""  # the channel whose message failed after it was sent; never tried again
     segment_values: dict[str, str] = field(default_factory=dict)  # the chosen segments, capped (domain/segments)

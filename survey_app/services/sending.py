@@ -19,8 +19,8 @@ from typing import Mapping
 
 from ..channels import ChannelError, DeliveryUnknown
 from ..budget import Budget
-from ..domain.models import (EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, QUEUED, SCHEDULED, SENDING, SENT,
-                             SKIPPED, UNCONFIRMED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
+from ..domain.models import (ANSWERED, EMAIL_CHANNEL, EXPIRED, FAILED, OPENED, OPTED_OUT, QUEUED, SCHEDULED,
+                             SENDING, SENT, SKIPPED, UNCONFIRMED, WA_LINK_CHANNEL, WHATSAPP_CHANNEL, Invitation, Survey)
 from ..errors import NotFound, StoreUnavailable
 from ..messages import email_content
 from ..store import Store
@@ -250,22 +250,66 @@ def _record_failure(store: Store, sender: Sender, claimed: Invitation, channel: 
 
 
 def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation, now: datetime) -> str:
-    """At most one reminder, on the channel the invitation went out on, never to an opted-out contact."""
-    reminded = replace(invitation, reminded_at=now.isoformat(), remind_at="")
-    if not store.transition(invitation, reminded, from_states=(SENT, OPENED),
-                            extra_condition="attribute_not_exists(reminded_at) AND remind_at <= :now",
-                            values={":now": now.isoformat()}):
-        return "claimed_by_another"
+    """At most one reminder, on the channel the invitation went out on, never to an opted-out contact. As with a
+    send, the reminder is leased and marked before the provider is called and recorded with its counter in one
+    transaction after, so a run stopped in between is found by the next one (the lease ran out, the mark is there),
+    which flags the reminder unconfirmed: never sent twice, never left uncounted."""
+    due = {":now": now.isoformat()}
+    if invitation.reminder_handing_over_at:
+        return _record_reminder_unconfirmed(store, sender, invitation, now, "the sender stopped while handing it to "
+                                            "the provider", extra_condition="remind_at <= :now", values=due)
+    unclaimed = "attribute_not_exists(reminded_at) AND remind_at <= :now"
     if invitation.is_expired(now) or any(store.is_opted_out(c) for c in (invitation.phone, invitation.email) if c):
-        return "reminder_skipped"
+        skipped = replace(invitation, reminded_at=now.isoformat(), remind_at="")
+        changed = store.transition(invitation, skipped, from_states=(SENT, OPENED), extra_condition=unclaimed,
+                                   values=due)
+        return "reminder_skipped" if changed else "claimed_by_another"
+    reminding = replace(invitation, remind_at=(now + LEASE).isoformat(), reminder_handing_over_at=utcnow().isoformat())
+    if not store.transition(invitation, reminding, from_states=(SENT, OPENED), values=due,
+                            extra_condition=f"{unclaimed} AND attribute_not_exists(reminder_handing_over_at)"):
+        return "claimed_by_another"
     try:
         sender.pace(invitation.channel)
         message_id = _deliver(sender, survey, invitation, invitation.channel, reminder=True)
+    except DeliveryUnknown as error:
+        return _record_reminder_unconfirmed(store, sender, reminding, now, str(error))
     except ChannelError as error:
-        store.transition(reminded, replace(reminded, failure=f"reminder: {error}"), from_states=(SENT, OPENED))
+        _record_reminder(store, reminding, replace(reminding, failure=f"reminder: {error}"), now)
         return "reminder_failed"
     _record_message(store, message_id, invitation, invitation.channel, "reminder", now)
-    store.add_day_counters(survey.id, local_day(now, sender.tz_name), {f"inv#{invitation.channel}#reminded": 1},
-                           once=f"r-{invitation.token}")
+    _record_reminder(store, reminding, reminding, now, count=_count(invitation, "reminded", now, sender))
     return "reminded"
 
+
+def _record_reminder(store: Store, reminding: Invitation, outcome: Invitation, now: datetime,
+                     count: tuple[str, str] | None = None, extra_condition: str = "", values: dict | None = None,
+                     ) -> bool:
+    """The reminder's outcome, with its counter, iff this run's mark is still there (a lost reply's retry finds
+    it gone and counts nothing again); the customer may have opened or answered in the meantime."""
+    done = replace(outcome, reminded_at=now.isoformat(), remind_at="", reminder_handing_over_at="")
+    condition = "reminder_handing_over_at = :mark" + (f" AND {extra_condition}" if extra_condition else "")
+    tries = {"lost": 0, "changed": False}
+
+    def write() -> None:
+        try:
+            tries["changed"] = store.transition(
+                reminding, done, from_states=(SENT, OPENED, ANSWERED), extra_condition=condition, count=count,
+                values={":mark": reminding.reminder_handing_over_at} | (values or {}))
+        except StoreUnavailable:
+            tries["lost"] += 1
+            raise
+
+    _retried(write)
+    # the mark gone on a retry: an earlier try's reply was lost after DynamoDB did the write (the mark is this run's)
+    return tries["changed"] or tries["lost"] > 0
+
+
+def _record_reminder_unconfirmed(store: Store, sender: Sender, reminding: Invitation, now: datetime, reason: str,
+                                 **condition) -> str:
+    """Whether the reminder arrived is unknown: counted apart from those that went out, the reason on the
+    invitation."""
+    unconfirmed = replace(reminding, failure=f"reminder: {reason}: it may or may not have arrived")
+    if _record_reminder(store, reminding, unconfirmed, now, _count(reminding, "reminder_unconfirmed", now, sender),
+                        **condition):
+        return "reminder_unconfirmed"
+    return "claimed_by_another"

@@ -18,7 +18,8 @@ from survey_app.channels.whatsapp import WhatsAppCloud
 from survey_app.domain.models import Delivery
 from survey_app.errors import StoreUnavailable
 from survey_app.i18n import translate
-from survey_app.services import Sender, create_invitation, failures, local_day, retry_failed, save_survey, send_due
+from survey_app.services import (Sender, create_invitation, failures, local_day, retry_failed, save_survey, send_due,
+                                 submit_response)
 from survey_app.services.chat_templates import TEMPLATES
 from survey_app.services.sending import LEASE
 from tests.factories import make_survey
@@ -277,6 +278,70 @@ def test_a_reminder_the_provider_refuses_keeps_its_reason_and_is_not_tried_again
     assert refused.reminded_at == (NOW + timedelta(days=3)).isoformat()
     assert run(app, store, channel, NOW + timedelta(days=4)) == {} and len(channel.handed) == 2
     assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1}}
+
+
+def test_a_reminder_whose_answer_the_provider_lost_is_counted_unconfirmed_and_never_sent_again(app, store):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail(None, DeliveryUnknown("SES did not answer: read timeout"))
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminder_unconfirmed": 1}
+    unknown = store.get_invitation(token)
+    assert unknown.failure == "reminder: SES did not answer: read timeout: it may or may not have arrived"
+    assert (unknown.state, unknown.reminder_handing_over_at) == ("sent", "")
+    assert run(app, store, channel, NOW + timedelta(days=4)) == {} and len(channel.handed) == 2
+    assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1},
+                                       day_of(NOW + timedelta(days=3)): {"inv#email#reminder_unconfirmed": 1}}
+
+
+class JobKilled(BaseException):
+    """What Lambda's timeout or a crash does to the job: nothing after it runs (not an Exception: nothing catches
+    it)."""
+
+
+def test_a_reminder_run_stopped_mid_hand_over_is_flagged_unconfirmed_once_its_lease_runs_out(app, store):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail(None, JobKilled())
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    remind = NOW + timedelta(days=3)
+    with pytest.raises(JobKilled):
+        run(app, store, channel, remind)
+    assert store.get_invitation(token).reminder_handing_over_at  # the mark the stopped run left
+    assert run(app, store, channel, remind + LEASE - timedelta(minutes=1)) == {}  # still leased to that run
+    assert run(app, store, channel, remind + LEASE) == {"reminder_unconfirmed": 1}
+    assert run(app, store, channel, remind + 2 * LEASE) == {} and len(channel.handed) == 2
+    flagged = store.get_invitation(token)
+    assert flagged.failure.startswith("reminder: the sender stopped while handing it to the provider")
+    assert counters(store, survey)[day_of(remind + LEASE)] == {"inv#email#reminder_unconfirmed": 1}
+
+
+def test_the_invitations_page_shows_unconfirmed_reminders_beside_those_that_went_out(app, store, client, owner):
+    survey = email_survey(store, reminder_after_days=3)
+    today = local_day(datetime.now(timezone.utc), app.config["TIMEZONE"])
+    store.add_day_counters(survey.id, today, {"inv#email#sent": 5, "inv#email#reminded": 2,
+                                              "inv#email#reminder_unconfirmed": 1})
+    owner.login()
+    page = client.get(f"/owner/surveys/{survey.id}/invitations").get_data(as_text=True)
+    assert "<td>2 + 1 unconfirmed</td>" in page
+
+
+def test_a_reminder_the_customer_answers_while_it_is_handed_over_is_still_counted(app, store):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+
+    def answer_meanwhile(content):
+        submit_response(store, survey, {"nps": 9}, language="en", submission_id="a" * 32,
+                        invitation=store.get_invitation(token), now=NOW + timedelta(days=3), tz_name=TZ)
+
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    channel.watch = answer_meanwhile
+    assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1}
+    answered = store.get_invitation(token)
+    assert (answered.state, answered.reminder_handing_over_at, answered.remind_at) == ("answered", "", "")
+    assert counters(store, survey)[day_of(NOW + timedelta(days=3))] == {"inv#email#reminded": 1,
+                                                                        "inv#email#answered": 1}
 
 
 def test_reminders_take_their_slots_from_the_channels_pace(app, store, monkeypatch):

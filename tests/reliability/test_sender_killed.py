@@ -31,6 +31,7 @@ from tests.http_fakes import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 INVITATIONS = int(os.environ.get("SURVEY_KILL_INVITATIONS", "1000"))
+REMINDERS = int(os.environ.get("SURVEY_KILL_REMINDERS", "400"))
 KILLS = 12
 JOB = """
 import sys
@@ -67,6 +68,32 @@ class CountingWhatsApp(BaseHTTPRequestHandler):
         pass
 
 
+def job(env: dict[str, str], at: datetime, kill_after: float | None):
+    """One run of the send job; with `kill_after`, SIGKILLed that many seconds after it started working."""
+    process = subprocess.Popen([sys.executable, "-c", JOB, at.isoformat()], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready", process.stderr.read()[-2000:]
+    try:
+        out, err = process.communicate(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        return None
+    assert process.returncode == 0, err[-2000:]
+    return ast.literal_eval(out.strip().splitlines()[-1])  # the job prints its outcome counts
+
+
+def killed_then_finished(env: dict[str, str], at: datetime, rng: random.Random) -> tuple[int, dict]:
+    """KILLS runs of the job at `at`, each killed at a random instant; then runs left alone until the queue is
+    empty, and once more after the lease for the claims the kills left. Returns the kills and that last run."""
+    kills = sum(job(env, at, kill_after=rng.uniform(0.05, 1.5)) is None for _ in range(KILLS))
+    while job(env, at, kill_after=None):  # the rest, unharmed
+        pass
+    stale = job(env, at + LEASE + timedelta(minutes=1), kill_after=None)  # claims whose lease ran out
+    assert job(env, at + LEASE + timedelta(minutes=2), kill_after=None) == {}
+    return kills, stale
+
+
 def job_environment(store: Store, whatsapp_url: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "SURVEY_ENV": "production",
@@ -94,30 +121,10 @@ def test_a_send_job_killed_at_random_instants_messages_each_customer_at_most_onc
                                 phone=phone, customer_name="Budi", order_ref=f"K-{i}").token
               for i, phone in enumerate(phones)]
     CountingWhatsApp.received = Counter()
-    kills = 0
     with serving(CountingWhatsApp) as url:
         env = job_environment(store, f"{url}/v21.0")
 
-        def job(at: datetime, kill_after: float | None):
-            """One run of the job; with `kill_after`, SIGKILLed that many seconds after it started working."""
-            process = subprocess.Popen([sys.executable, "-c", JOB, at.isoformat()], env=env, cwd=ROOT,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            assert process.stdout.readline().strip() == "ready", process.stderr.read()[-2000:]
-            try:
-                out, err = process.communicate(timeout=kill_after)
-            except subprocess.TimeoutExpired:
-                process.send_signal(signal.SIGKILL)
-                process.communicate()
-                return None
-            assert process.returncode == 0, err[-2000:]
-            return ast.literal_eval(out.strip().splitlines()[-1])  # the job prints its outcome counts
-
-        for _ in range(KILLS):
-            kills += job(now, kill_after=rng.uniform(0.05, 1.5)) is None
-        while job(now, kill_after=None):  # the rest, unharmed
-            pass
-        stale = job(now + LEASE + timedelta(minutes=1), kill_after=None)  # claims whose lease ran out
-        assert job(now + LEASE + timedelta(minutes=2), kill_after=None) == {}
+        kills, stale = killed_then_finished(env, now, rng)
     received = CountingWhatsApp.received
     invitations = [store.get_invitation(token) for token in tokens]
     states = Counter(i.state for i in invitations)
@@ -138,3 +145,42 @@ def test_a_send_job_killed_at_random_instants_messages_each_customer_at_most_onc
     assert sent <= set(received) and set(received) - sent <= unconfirmed  # whoever is counted sent got it
     assert counted == dict(expected), sorted(set(counted.items()) ^ set(expected.items()))
     print(f"kills={kills} received={len(received)} unconfirmed={len(unconfirmed)} stale-run={stale}")
+
+
+def test_a_reminder_job_killed_at_random_instants_reminds_each_customer_once_at_most_and_counts_each(local_store):
+    """The same kills over the reminders of REMINDERS sent invitations: a reminder whose hand-over a kill cut is
+    flagged unconfirmed on its invitation and counted so, never sent again; every other one is counted reminded."""
+    store, rng = local_store, random.Random(20261202)
+    survey = save_survey(store, replace(make_survey(store), delivery=Delivery(channels=("whatsapp",),
+                                                                               reminder_after_days=1)))
+    now = datetime.now(timezone.utc)
+    phones = [f"+62813{i:07d}" for i in range(REMINDERS)]
+    tokens = [create_invitation(store, survey, send_at=now - timedelta(minutes=1), phone=phone,
+                                customer_name="Budi", order_ref=f"R-{i}").token for i, phone in enumerate(phones)]
+    CountingWhatsApp.received = Counter()
+    with serving(CountingWhatsApp) as url:
+        env = job_environment(store, f"{url}/v21.0")
+        while job(env, now, kill_after=None):  # every invitation sent, unharmed
+            pass
+        assert sum(CountingWhatsApp.received.values()) == REMINDERS
+        kills, stale = killed_then_finished(env, now + timedelta(days=1, minutes=1), rng)
+    received = CountingWhatsApp.received
+    invitations = [store.get_invitation(token) for token in tokens]
+    left = [i.token for i in invitations if i.remind_at or i.reminder_handing_over_at or not i.reminded_at]
+    unconfirmed = {i.phone.lstrip("+") for i in invitations if i.failure.startswith("reminder:")}
+    reminded = {p.lstrip("+") for p in phones} - unconfirmed
+    expected = Counter((local_day(datetime.fromisoformat(i.reminded_at), "Asia/Jakarta"),
+                        "inv#whatsapp#reminder_unconfirmed" if i.failure else "inv#whatsapp#reminded")
+                       for i in invitations)
+    store.fold_pending(survey.id)
+    counted = {(day, name): n for day, values in store.daily_counters(survey.id, "2000-01-01", "2999-12-31").items()
+               for name, n in values.items() if "#remind" in name and n}
+    assert kills >= KILLS // 2, f"only {kills} runs were killed mid-work: the run did not test what it claims"
+    assert not left, left[:5]  # none stuck in the queue or mid hand-over
+    assert max(received.values()) <= 2, [p for p, n in received.items() if n > 2][:5]  # the invitation + one
+    assert {p for p, n in received.items() if n < 2} <= unconfirmed  # nobody silently left unreminded
+    assert all(received[p] == 2 for p in reminded)  # whoever is counted reminded got the reminder
+    assert len(unconfirmed) <= kills * 8  # at most the reminders in flight at each kill
+    assert counted == dict(expected), sorted(set(counted.items()) ^ set(expected.items()))
+    print(f"kills={kills} reminders={sum(received.values()) - REMINDERS} unconfirmed={len(unconfirmed)} "
+          f"stale-run={stale}")
