@@ -326,6 +326,38 @@ def test_the_invitations_page_shows_unconfirmed_reminders_beside_those_that_went
     assert "<td>2 + 1 unconfirmed</td>" in page
 
 
+def recording_a_reminder(old, new):
+    return bool(old.reminder_handing_over_at) and not new.reminder_handing_over_at
+
+
+def test_a_reminder_whose_record_lost_its_replies_is_reported_reminded_and_counted_once(app, store, monkeypatch):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail()
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    lost = failing_store_writes(monkeypatch, store, recording_a_reminder, times=2, after_write=True)
+    assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1} and len(lost) == 2
+    assert run(app, store, channel, NOW + timedelta(days=4)) == {} and len(channel.handed) == 2
+    assert counters(store, survey)[day_of(NOW + timedelta(days=3))] == {"inv#email#reminded": 1}
+
+
+def test_a_stopped_reminder_flagged_with_its_replies_lost_is_reported_unconfirmed_and_counted_once(app, store,
+                                                                                                  monkeypatch):
+    survey = email_survey(store, reminder_after_days=3)
+    (token,) = due(store, survey)
+    channel = ScriptedEmail(None, JobKilled())
+    assert run(app, store, channel, NOW) == {"sent": 1}
+    with pytest.raises(JobKilled):
+        run(app, store, channel, NOW + timedelta(days=3))
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    lost = failing_store_writes(monkeypatch, store, recording_a_reminder, times=1, after_write=True)
+    flag_at = NOW + timedelta(days=3) + LEASE
+    assert run(app, store, channel, flag_at) == {"reminder_unconfirmed": 1} and len(lost) == 1
+    assert counters(store, survey)[day_of(flag_at)] == {"inv#email#reminder_unconfirmed": 1}
+    assert store.get_invitation(token).failure.startswith("reminder: the sender stopped")
+
+
 def test_a_reminder_the_customer_answers_while_it_is_handed_over_is_still_counted(app, store):
     survey = email_survey(store, reminder_after_days=3)
     (token,) = due(store, survey)
