@@ -267,11 +267,17 @@ def test_no_reminder_reaches_a_customer_who_opted_out_of_either_contact_after_th
     assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1}}
 
 
-def test_a_reminder_the_provider_refuses_keeps_its_reason_and_is_not_tried_again(app, store):
+def reminder_due(app, store, *outcomes):
+    """An e-mail invitation sent at NOW, its reminder due three days on; the channel then answers `outcomes`."""
     survey = email_survey(store, reminder_after_days=3)
     (token,) = due(store, survey)
-    channel = ScriptedEmail(None, ChannelError("SES Throttling: maximum sending rate exceeded"))
+    channel = ScriptedEmail(None, *outcomes)
     assert run(app, store, channel, NOW) == {"sent": 1}
+    return survey, token, channel
+
+
+def test_a_reminder_the_provider_refuses_keeps_its_reason_and_is_not_tried_again(app, store):
+    survey, token, channel = reminder_due(app, store, ChannelError("SES Throttling: maximum sending rate exceeded"))
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminder_failed": 1}
     refused = store.get_invitation(token)
     assert (refused.state, refused.failure) == ("sent", "reminder: SES Throttling: maximum sending rate exceeded")
@@ -281,10 +287,7 @@ def test_a_reminder_the_provider_refuses_keeps_its_reason_and_is_not_tried_again
 
 
 def test_a_reminder_whose_answer_the_provider_lost_is_counted_unconfirmed_and_never_sent_again(app, store):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
-    channel = ScriptedEmail(None, DeliveryUnknown("SES did not answer: read timeout"))
-    assert run(app, store, channel, NOW) == {"sent": 1}
+    survey, token, channel = reminder_due(app, store, DeliveryUnknown("SES did not answer: read timeout"))
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminder_unconfirmed": 1}
     unknown = store.get_invitation(token)
     assert unknown.failure == "reminder: SES did not answer: read timeout: it may or may not have arrived"
@@ -300,10 +303,7 @@ class JobKilled(BaseException):
 
 
 def test_a_reminder_run_stopped_mid_hand_over_is_flagged_unconfirmed_once_its_lease_runs_out(app, store):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
-    channel = ScriptedEmail(None, JobKilled())
-    assert run(app, store, channel, NOW) == {"sent": 1}
+    survey, token, channel = reminder_due(app, store, JobKilled())
     remind = NOW + timedelta(days=3)
     with pytest.raises(JobKilled):
         run(app, store, channel, remind)
@@ -331,10 +331,7 @@ def recording_a_reminder(old, new):
 
 
 def test_a_reminder_whose_record_lost_its_replies_is_reported_reminded_and_counted_once(app, store, monkeypatch):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
-    channel = ScriptedEmail()
-    assert run(app, store, channel, NOW) == {"sent": 1}
+    survey, token, channel = reminder_due(app, store)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     lost = failing_store_writes(monkeypatch, store, recording_a_reminder, times=2, after_write=True)
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1} and len(lost) == 2
@@ -344,10 +341,7 @@ def test_a_reminder_whose_record_lost_its_replies_is_reported_reminded_and_count
 
 def test_a_stopped_reminder_flagged_with_its_replies_lost_is_reported_unconfirmed_and_counted_once(app, store,
                                                                                                   monkeypatch):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
-    channel = ScriptedEmail(None, JobKilled())
-    assert run(app, store, channel, NOW) == {"sent": 1}
+    survey, token, channel = reminder_due(app, store, JobKilled())
     with pytest.raises(JobKilled):
         run(app, store, channel, NOW + timedelta(days=3))
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
@@ -419,10 +413,7 @@ def test_whatsapp_greets_a_customer_without_a_name_as_kak_and_reminds_with_the_r
 
 
 def test_each_message_sent_leads_back_to_its_invitation_for_the_providers_reports(app, store):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
-    channel = ScriptedEmail()
-    assert run(app, store, channel, NOW) == {"sent": 1}
+    survey, token, channel = reminder_due(app, store)
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1}
     refs = [store.message_ref(f"ses-{n}") for n in (1, 2)]
     assert [(r["kind"], r["token"], r["survey_id"], r["channel"]) for r in refs] == [
