@@ -180,12 +180,12 @@ def _record_sent(store: Store, claimed: Invitation, sent: Invitation, count: tup
     _retried(lambda: store.transition(claimed, sent, from_states=(SENDING,), count=count))
 
 
-def _retried(write) -> None:
-    """A bookkeeping write that matters for what the next run does: a few tries, with back-off."""
+def _retried(write):
+    """A bookkeeping write that matters for what the next run does: a few tries, with back-off; returns what the
+    try that got through returned."""
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            write()
-            return
+            return write()
         except StoreUnavailable:
             if attempt == RECORD_ATTEMPTS - 1:
                 raise
@@ -254,10 +254,10 @@ def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation
     send, the reminder is leased and marked before the provider is called and recorded with its counter in one
     transaction after, so a run stopped in between is found by the next one (the lease ran out, the mark is there),
     which flags the reminder unconfirmed: never sent twice, never left uncounted."""
-    due = {":now": now.isoformat()}
     if invitation.reminder_handing_over_at:
         return _record_reminder_unconfirmed(store, sender, invitation, now, "the sender stopped while handing it to "
-                                            "the provider", extra_condition="remind_at <= :now", values=due)
+                                                                            "the provider")
+    due = {":now": now.isoformat()}
     unclaimed = "attribute_not_exists(reminded_at) AND remind_at <= :now"
     if invitation.is_expired(now) or any(store.is_opted_out(c) for c in (invitation.phone, invitation.email) if c):
         skipped = replace(invitation, reminded_at=now.isoformat(), remind_at="")
@@ -282,34 +282,30 @@ def _remind(store: Store, sender: Sender, survey: Survey, invitation: Invitation
 
 
 def _record_reminder(store: Store, reminding: Invitation, outcome: Invitation, now: datetime,
-                     count: tuple[str, str] | None = None, extra_condition: str = "", values: dict | None = None,
-                     ) -> bool:
-    """The reminder's outcome, with its counter, iff this run's mark is still there (a lost reply's retry finds
-    it gone and counts nothing again); the customer may have opened or answered in the meantime."""
+                     count: tuple[str, str] | None = None) -> bool:
+    """The reminder's outcome, with its counter, iff the mark it was handed over under is still there (a lost
+    reply's retry finds it gone and counts nothing again); the customer may have opened or answered meanwhile."""
     done = replace(outcome, reminded_at=now.isoformat(), remind_at="", reminder_handing_over_at="")
-    condition = "reminder_handing_over_at = :mark" + (f" AND {extra_condition}" if extra_condition else "")
-    tries = {"lost": 0, "changed": False}
+    lost_replies = []
 
-    def write() -> None:
+    def write() -> bool:
         try:
-            tries["changed"] = store.transition(
-                reminding, done, from_states=(SENT, OPENED, ANSWERED), extra_condition=condition, count=count,
-                values={":mark": reminding.reminder_handing_over_at} | (values or {}))
+            return store.transition(reminding, done, from_states=(SENT, OPENED, ANSWERED), count=count,
+                                    extra_condition="reminder_handing_over_at = :mark",
+                                    values={":mark": reminding.reminder_handing_over_at})
         except StoreUnavailable:
-            tries["lost"] += 1
+            lost_replies.append(reminding.token)
             raise
 
-    _retried(write)
-    # the mark gone on a retry: an earlier try's reply was lost after DynamoDB did the write (the mark is this run's)
-    return tries["changed"] or tries["lost"] > 0
+    # the mark gone on a retry: an earlier try's reply was lost after DynamoDB did the write (the mark is unique)
+    return _retried(write) or bool(lost_replies)
 
 
-def _record_reminder_unconfirmed(store: Store, sender: Sender, reminding: Invitation, now: datetime, reason: str,
-                                 **condition) -> str:
+def _record_reminder_unconfirmed(store: Store, sender: Sender, reminding: Invitation, now: datetime,
+                                 reason: str) -> str:
     """Whether the reminder arrived is unknown: counted apart from those that went out, the reason on the
     invitation."""
     unconfirmed = replace(reminding, failure=f"reminder: {reason}: it may or may not have arrived")
-    if _record_reminder(store, reminding, unconfirmed, now, _count(reminding, "reminder_unconfirmed", now, sender),
-                        **condition):
+    if _record_reminder(store, reminding, unconfirmed, now, _count(reminding, "reminder_unconfirmed", now, sender)):
         return "reminder_unconfirmed"
     return "claimed_by_another"

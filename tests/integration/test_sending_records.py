@@ -263,7 +263,9 @@ def test_no_reminder_reaches_a_customer_who_opted_out_of_either_contact_after_th
     invitation = store.get_invitation(token)
     store.opt_out(getattr(invitation, opted_out), NOW.isoformat())
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminder_skipped": 1}
-    assert len(channel.handed) == 1 and store.get_invitation(token).reminded_at
+    skipped = store.get_invitation(token)
+    assert len(channel.handed) == 1 and (skipped.reminded_at, skipped.remind_at) == (
+        (NOW + timedelta(days=3)).isoformat(), "")
     assert counters(store, survey) == {day_of(NOW): {"inv#email#sent": 1}}
 
 
@@ -350,6 +352,40 @@ def test_a_stopped_reminder_flagged_with_its_replies_lost_is_reported_unconfirme
     assert run(app, store, channel, flag_at) == {"reminder_unconfirmed": 1} and len(lost) == 1
     assert counters(store, survey)[day_of(flag_at)] == {"inv#email#reminder_unconfirmed": 1}
     assert store.get_invitation(token).failure.startswith("reminder: the sender stopped")
+
+
+def another_run_first(monkeypatch, app, store, channel) -> list:
+    """The next run reads its due queue, then another run at the same instant does the work before it goes on;
+    returns [that other run's outcome] once it has run."""
+    read, other = store.due_invitations, []
+
+    def read_then_another_run(now: str, limit: int):
+        due = read(now, limit)
+        if not other:
+            other.append("running")
+            other[0] = run(app, store, channel, datetime.fromisoformat(now))
+        return due
+
+    monkeypatch.setattr(store, "due_invitations", read_then_another_run)
+    return other
+
+
+@pytest.mark.parametrize("case, outcome", [("reminder", "reminded"), ("opted out", "reminder_skipped"),
+                                           ("stopped mid hand-over", "reminder_unconfirmed")])
+def test_a_reminder_another_run_dealt_with_first_is_left_alone(app, store, monkeypatch, case, outcome):
+    survey, token, channel = reminder_due(app, store, *([JobKilled()] if case == "stopped mid hand-over" else []))
+    at = NOW + timedelta(days=3)
+    if case == "opted out":
+        store.opt_out("c0@example.com", NOW.isoformat())
+    if case == "stopped mid hand-over":
+        with pytest.raises(JobKilled):
+            run(app, store, channel, at)
+        at += LEASE
+    other = another_run_first(monkeypatch, app, store, channel)
+    assert run(app, store, channel, at) == {"claimed_by_another": 1} and other == [{outcome: 1}]
+    assert len(channel.accepted) == 1 + (case == "reminder")
+    assert counters(store, survey).get(day_of(at), {}) == ({} if case == "opted out" else {
+        f"inv#email#{outcome}": 1})
 
 
 def test_a_reminder_the_customer_answers_while_it_is_handed_over_is_still_counted(app, store):
