@@ -12,8 +12,9 @@ from ..domain.themes import THEMES
 from ..store import Store
 from .common import local_day, utcnow
 
+# the last three: the provider's reports (WhatsApp)
 DELIVERY_EVENTS = ("sent", "unconfirmed", "failed", "opened", "answered", "reminded", "reminder_unconfirmed",
-                   "opted_out", "skipped", "delivered", "read", "undelivered")  # the last three: the provider's reports (WhatsApp)
+                   "opted_out", "skipped", "delivered", "read", "undelivered")
 COMMENTS_EXAMINED = 2000
 CATEGORY_SCORES = {"promoter": range(9, 11), "passive": range(7, 9), "detractor": range(0, 7)}
 
