@@ -24,6 +24,7 @@ from survey_app.services.chat_templates import TEMPLATES
 from survey_app.services.sending import LEASE
 from tests.factories import make_survey
 from tests.integration.test_sending import whatsapp_api  # noqa: F401 (the Cloud API fake, a fixture)
+from tests.integration.test_sending_recovery import Killed
 
 pytestmark = pytest.mark.parametrize("engine", ["moto"], indirect=True)
 
@@ -299,15 +300,10 @@ def test_a_reminder_whose_answer_the_provider_lost_is_counted_unconfirmed_and_ne
                                        day_of(NOW + timedelta(days=3)): {"inv#email#reminder_unconfirmed": 1}}
 
 
-class JobKilled(BaseException):
-    """What Lambda's timeout or a crash does to the job: nothing after it runs (not an Exception: nothing catches
-    it)."""
-
-
 def test_a_reminder_run_stopped_mid_hand_over_is_flagged_unconfirmed_once_its_lease_runs_out(app, store):
-    survey, token, channel = reminder_due(app, store, JobKilled())
+    survey, token, channel = reminder_due(app, store, Killed())
     remind = NOW + timedelta(days=3)
-    with pytest.raises(JobKilled):
+    with pytest.raises(Killed):
         run(app, store, channel, remind)
     assert store.get_invitation(token).reminder_handing_over_at  # the mark the stopped run left
     assert run(app, store, channel, remind + LEASE - timedelta(minutes=1)) == {}  # still leased to that run
@@ -343,8 +339,8 @@ def test_a_reminder_whose_record_lost_its_replies_is_reported_reminded_and_count
 
 def test_a_stopped_reminder_flagged_with_its_replies_lost_is_reported_unconfirmed_and_counted_once(app, store,
                                                                                                   monkeypatch):
-    survey, token, channel = reminder_due(app, store, JobKilled())
-    with pytest.raises(JobKilled):
+    survey, token, channel = reminder_due(app, store, Killed())
+    with pytest.raises(Killed):
         run(app, store, channel, NOW + timedelta(days=3))
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     lost = failing_store_writes(monkeypatch, store, recording_a_reminder, times=1, after_write=True)
@@ -373,12 +369,12 @@ def another_run_first(monkeypatch, app, store, channel) -> list:
 @pytest.mark.parametrize("case, outcome", [("reminder", "reminded"), ("opted out", "reminder_skipped"),
                                            ("stopped mid hand-over", "reminder_unconfirmed")])
 def test_a_reminder_another_run_dealt_with_first_is_left_alone(app, store, monkeypatch, case, outcome):
-    survey, token, channel = reminder_due(app, store, *([JobKilled()] if case == "stopped mid hand-over" else []))
+    survey, token, channel = reminder_due(app, store, *([Killed()] if case == "stopped mid hand-over" else []))
     at = NOW + timedelta(days=3)
     if case == "opted out":
         store.opt_out("c0@example.com", NOW.isoformat())
     if case == "stopped mid hand-over":
-        with pytest.raises(JobKilled):
+        with pytest.raises(Killed):
             run(app, store, channel, at)
         at += LEASE
     other = another_run_first(monkeypatch, app, store, channel)
@@ -389,15 +385,12 @@ def test_a_reminder_another_run_dealt_with_first_is_left_alone(app, store, monke
 
 
 def test_a_reminder_the_customer_answers_while_it_is_handed_over_is_still_counted(app, store):
-    survey = email_survey(store, reminder_after_days=3)
-    (token,) = due(store, survey)
+    survey, token, channel = reminder_due(app, store)
 
     def answer_meanwhile(content):
         submit_response(store, survey, {"nps": 9}, language="en", submission_id="a" * 32,
                         invitation=store.get_invitation(token), now=NOW + timedelta(days=3), tz_name=TZ)
 
-    channel = ScriptedEmail()
-    assert run(app, store, channel, NOW) == {"sent": 1}
     channel.watch = answer_meanwhile
     assert run(app, store, channel, NOW + timedelta(days=3)) == {"reminded": 1}
     answered = store.get_invitation(token)
