@@ -180,12 +180,13 @@ def _record_sent(store: Store, claimed: Invitation, sent: Invitation, count: tup
     _retried(lambda: store.transition(claimed, sent, from_states=(SENDING,), count=count))
 
 
-def _retried(write):
-    """A bookkeeping write that matters for what the next run does: a few tries, with back-off; returns what the
-    try that got through returned."""
+def _retried(write) -> bool:
+    """A bookkeeping write that matters for what the next run does: a few tries, with back-off. Returns the
+    write's answer, or True when a retry's condition refused it, as the try before may have landed with its reply
+    lost (a caller that reads the answer conditions on a mark only its own write removes)."""
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            return write()
+            return write() or attempt > 0
         except StoreUnavailable:
             if attempt == RECORD_ATTEMPTS - 1:
                 raise
@@ -286,19 +287,9 @@ def _record_reminder(store: Store, reminding: Invitation, outcome: Invitation, n
     """The reminder's outcome, with its counter, iff the mark it was handed over under is still there (a lost
     reply's retry finds it gone and counts nothing again); the customer may have opened or answered meanwhile."""
     done = replace(outcome, reminded_at=now.isoformat(), remind_at="", reminder_handing_over_at="")
-    lost_replies = []
-
-    def write() -> bool:
-        try:
-            return store.transition(reminding, done, from_states=(SENT, OPENED, ANSWERED), count=count,
-                                    extra_condition="reminder_handing_over_at = :mark",
-                                    values={":mark": reminding.reminder_handing_over_at})
-        except StoreUnavailable:
-            lost_replies.append(reminding.token)
-            raise
-
-    # the mark gone on a retry: an earlier try's reply was lost after DynamoDB did the write (the mark is unique)
-    return _retried(write) or bool(lost_replies)
+    return _retried(lambda: store.transition(reminding, done, from_states=(SENT, OPENED, ANSWERED), count=count,
+                                             extra_condition="reminder_handing_over_at = :mark",
+                                             values={":mark": reminding.reminder_handing_over_at}))
 
 
 def _record_reminder_unconfirmed(store: Store, sender: Sender, reminding: Invitation, now: datetime,
